@@ -1,0 +1,1 @@
+"""gdpr-platform application code: the API service, its workers and the Lambda handlers."""
