@@ -1,0 +1,1 @@
+"""The Pulumi program's building blocks: typed config and one ComponentResource per part."""

@@ -1,0 +1,427 @@
+"""Typed, validated stack config.
+
+Everything a team sets in ``Pulumi.<stack>.yaml`` is parsed here, before any resource
+is declared. Shapes and types are checked by pydantic; cross-field rules (regions in
+the jurisdiction, non-overlapping CIDRs, shard layout) by plain functions below. Any
+defect becomes one :class:`ConfigError` naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from app.shardmap import IdBlock, ShardMap, ShardMapError
+from policies.gdpr_pack.jurisdictions import (
+    JURISDICTION_REGIONS,
+    KNOWN_REGIONS,
+    allowed_regions,
+)
+
+NAMESPACE = "gdpr-platform"
+
+REQUIRED_TAG_KEYS: tuple[str, ...] = (
+    "owner",
+    "cost-center",
+    "environment",
+    "jurisdiction",
+    "data-classification",
+)
+
+
+class ConfigError(Exception):
+    """Bad stack config. ``str(err)`` is the one-line message shown to the user."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key if key.startswith(f"{NAMESPACE}:") else f"{NAMESPACE}:{key}"
+        self.message = message
+        super().__init__(f"{self.key}: {message}")
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    STAGING = "staging"
+    DEVELOPMENT = "development"
+
+
+class DataClassification(StrEnum):
+    PERSONAL = "personal"
+    PSEUDONYMIZED = "pseudonymized"
+    AGGREGATE = "aggregate"
+    INTERNAL = "internal"
+    PUBLIC = "public"
+
+
+class NatMode(StrEnum):
+    PER_AZ = "per-az"
+    SINGLE = "single"
+
+
+class ConnectivityMode(StrEnum):
+    PEERING = "peering"
+    TRANSIT_GATEWAY = "transit-gateway"
+
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_enum_values=False,
+    )
+
+
+class RegionsConfig(_Model):
+    primary: NonEmpty
+    secondaries: tuple[NonEmpty, ...] = Field(min_length=1)
+    #: Also admit regions of adequacy countries (EU: London, Zurich, Tel Aviv). Off by default.
+    allow_adequacy: bool = False
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.primary, *self.secondaries)
+
+
+class NetworkConfig(_Model):
+    vpc_cidrs: dict[str, NonEmpty]
+    az_count: int = Field(default=3, ge=2, le=4)
+    nat_mode: NatMode = NatMode.PER_AZ
+    flow_log_retention_days: int = Field(default=365, ge=1)
+    connectivity: ConnectivityMode = ConnectivityMode.PEERING
+
+
+class ShardRange(_Model):
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+
+
+class ShardsConfig(_Model):
+    id_block: ShardRange
+    #: Either ``size`` and ``count`` (uniform layout) or explicit ``ranges``.
+    size: int | None = Field(default=None, ge=1)
+    count: int | None = Field(default=None, ge=1, le=256)
+    ranges: tuple[ShardRange, ...] | None = None
+    signup_shard: int | None = Field(default=None, ge=0)
+
+
+class ReaderAutoscaling(_Model):
+    min_capacity: int = Field(default=1, ge=0, le=15)
+    max_capacity: int = Field(default=3, ge=1, le=15)
+    target_cpu_percent: float = Field(default=70.0, gt=0, le=100)
+
+
+class DatabaseConfig(_Model):
+    engine_version: NonEmpty
+    instance_class: NonEmpty = "db.r7g.large"
+    primary_reader_count: int = Field(default=1, ge=0, le=15)
+    secondary_reader_count: int = Field(default=1, ge=1, le=15)
+    backup_retention_days: int = Field(default=14, ge=7, le=35)
+    database_name: NonEmpty = "app"
+    reader_autoscaling: ReaderAutoscaling | None = None
+
+
+class EksConfig(_Model):
+    version: NonEmpty
+    instance_types: tuple[NonEmpty, ...] = Field(min_length=1)
+    min_size: int = Field(default=2, ge=1)
+    desired_size: int = Field(default=3, ge=1)
+    max_size: int = Field(default=6, ge=1)
+    disk_size_gib: int = Field(default=50, ge=20)
+    #: CIDRs allowed to reach a public endpoint; empty keeps the endpoint private only.
+    public_access_cidrs: tuple[NonEmpty, ...] = ()
+    admin_role_arn: NonEmpty | None = None
+
+
+class TagsConfig(_Model):
+    model_config = ConfigDict(
+        frozen=True, extra="allow", alias_generator=None, populate_by_name=True
+    )
+
+    owner: NonEmpty
+    cost_center: NonEmpty = Field(alias="cost-center")
+    data_classification: DataClassification = Field(
+        default=DataClassification.PERSONAL, alias="data-classification"
+    )
+
+    @field_validator("owner", "cost_center")
+    @classmethod
+    def _no_placeholder(cls, value: str) -> str:
+        if value.upper() in {"TODO", "CHANGEME", "TBD"}:
+            raise ValueError(f"{value!r} is a placeholder; set the real value")
+        return value
+
+
+class ProtectionConfig(_Model):
+    deletion_protection: bool = True
+    #: Pulumi ``protect`` on data-bearing resources, so `pulumi destroy` cannot drop them.
+    protect_resources: bool = True
+    skip_final_snapshot: bool = False
+
+
+_M = TypeVar("_M", bound=_Model)
+
+_TOP_LEVEL: dict[str, type[_Model] | None] = {
+    "jurisdiction": None,
+    "environment": None,
+    "regions": RegionsConfig,
+    "network": NetworkConfig,
+    "shards": ShardsConfig,
+    "database": DatabaseConfig,
+    "eks": EksConfig,
+    "tags": TagsConfig,
+    "protection": ProtectionConfig,
+}
+_REQUIRED = ("jurisdiction", "environment", "regions", "network", "shards", "database", "eks")
+
+
+class StackConfig(_Model):
+    """The whole stack config, validated. Build it with :func:`parse_config`."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    stack: str
+    jurisdiction: str
+    environment: Environment
+    regions: RegionsConfig
+    network: NetworkConfig
+    shards: ShardsConfig
+    database: DatabaseConfig
+    eks: EksConfig
+    tags: TagsConfig
+    protection: ProtectionConfig
+    shard_map: ShardMap
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    def required_tags(self) -> dict[str, str]:
+        """The five required tags with this stack's defaults."""
+        return {
+            "owner": self.tags.owner,
+            "cost-center": self.tags.cost_center,
+            "environment": self.environment.value,
+            "jurisdiction": self.jurisdiction,
+            "data-classification": self.tags.data_classification.value,
+        }
+
+
+def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
+    """Validate ``raw`` (keys without the ``gdpr-platform:`` namespace) into a StackConfig.
+
+    Values may be already-decoded objects or JSON strings (as ``pulumi.Config`` stores
+    structured values). Raises :class:`ConfigError` on the first defect.
+    """
+    unknown = sorted(set(raw) - set(_TOP_LEVEL))
+    if unknown:
+        raise ConfigError(
+            unknown[0], f"unknown key; expected one of: {', '.join(sorted(_TOP_LEVEL))}"
+        )
+    for key in _REQUIRED:
+        if raw.get(key) in (None, ""):
+            raise ConfigError(key, f"required key is missing; set it in Pulumi.{stack}.yaml")
+    raw = {**raw, "tags": raw.get("tags")}
+    if raw["tags"] in (None, ""):
+        raise ConfigError("tags", "required key is missing; set owner and cost-center")
+
+    jurisdiction = str(raw["jurisdiction"])
+    if jurisdiction not in JURISDICTION_REGIONS:
+        raise ConfigError(
+            "jurisdiction",
+            f"{jurisdiction!r} is not a known jurisdiction; use one of "
+            f"{', '.join(sorted(JURISDICTION_REGIONS))}",
+        )
+    try:
+        environment = Environment(str(raw["environment"]))
+    except ValueError:
+        raise ConfigError(
+            "environment",
+            f"{raw['environment']!r} is not allowed; use one of "
+            f"{', '.join(e.value for e in Environment)}",
+        ) from None
+
+    regions = _section(raw, "regions", RegionsConfig)
+    network = _section(raw, "network", NetworkConfig)
+    shards = _section(raw, "shards", ShardsConfig)
+    database = _section(raw, "database", DatabaseConfig)
+    eks = _section(raw, "eks", EksConfig)
+    tags = _section(raw, "tags", TagsConfig)
+    protection = _section(raw, "protection", ProtectionConfig)
+
+    _check_regions(jurisdiction, regions)
+    _check_cidrs(regions, network)
+    _check_eks(eks)
+    shard_map = _build_shard_map(jurisdiction, shards)
+
+    return StackConfig(
+        stack=stack,
+        jurisdiction=jurisdiction,
+        environment=environment,
+        regions=regions,
+        network=network,
+        shards=shards,
+        database=database,
+        eks=eks,
+        tags=tags,
+        protection=protection,
+        shard_map=shard_map,
+    )
+
+
+def _section(raw: Mapping[str, Any], key: str, model: type[_M]) -> _M:
+    value = _decode(key, raw.get(key) or {})
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise _config_error(key, exc) from None
+
+
+def _decode(key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(key, f"expected an object, got unparsable text: {exc}") from None
+    return value
+
+
+def _config_error(section: str, exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first["loc"])
+    key = f"{section}.{path}" if path else section
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key; check its spelling"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif "input" in first and first["type"] not in {"model_type", "dict_type"}:
+        message = f"{message} (got {first['input']!r})"
+    return ConfigError(key, message)
+
+
+def _check_regions(jurisdiction: str, regions: RegionsConfig) -> None:
+    allowed = allowed_regions(jurisdiction, adequacy=regions.allow_adequacy)
+    keys = ["regions.primary"] + [
+        f"regions.secondaries[{i}]" for i in range(len(regions.secondaries))
+    ]
+    for key, region in zip(keys, regions.all, strict=True):
+        if region not in KNOWN_REGIONS:
+            raise ConfigError(key, f"{region!r} is not an AWS region; check its spelling")
+        if region not in allowed:
+            raise ConfigError(
+                key,
+                f"{region!r} is outside jurisdiction {jurisdiction!r}; personal data must "
+                f"stay in {', '.join(sorted(allowed))}",
+            )
+    seen: set[str] = set()
+    for key, region in zip(keys, regions.all, strict=True):
+        if region in seen:
+            what = "the primary" if region == regions.primary else "another secondary"
+            raise ConfigError(key, f"{region!r} repeats {what}; each region appears once")
+        seen.add(region)
+
+
+def _check_cidrs(regions: RegionsConfig, network: NetworkConfig) -> None:
+    missing = [r for r in regions.all if r not in network.vpc_cidrs]
+    if missing:
+        raise ConfigError(
+            f"network.vpcCidrs.{missing[0]}", "required: one VPC CIDR for every region of the stack"
+        )
+    extra = sorted(set(network.vpc_cidrs) - set(regions.all))
+    if extra:
+        raise ConfigError(
+            f"network.vpcCidrs.{extra[0]}",
+            "this region is not one of the stack's regions; remove it or add the region",
+        )
+    parsed: dict[str, ipaddress.IPv4Network] = {}
+    for region in regions.all:
+        key = f"network.vpcCidrs.{region}"
+        text = network.vpc_cidrs[region]
+        try:
+            net = ipaddress.ip_network(text, strict=True)
+        except ValueError as exc:
+            raise ConfigError(key, f"{text!r} is not a valid CIDR: {exc}") from None
+        if not isinstance(net, ipaddress.IPv4Network):
+            raise ConfigError(key, f"{text!r} must be an IPv4 CIDR")
+        if not net.is_private:
+            raise ConfigError(key, f"{text!r} is not a private (RFC 1918) range")
+        if not 16 <= net.prefixlen <= 20:
+            raise ConfigError(key, f"{text!r}: use a prefix between /16 and /20 (AWS VPC limits)")
+        for other_region, other in parsed.items():
+            if net.overlaps(other):
+                raise ConfigError(
+                    key,
+                    f"{text!r} overlaps {other} of {other_region}; the regions are linked, "
+                    "so their CIDRs must be disjoint",
+                )
+        parsed[region] = net
+
+
+def _check_eks(eks: EksConfig) -> None:
+    if not eks.min_size <= eks.desired_size <= eks.max_size:
+        raise ConfigError(
+            "eks.desiredSize",
+            f"need minSize <= desiredSize <= maxSize, got {eks.min_size} <= "
+            f"{eks.desired_size} <= {eks.max_size}",
+        )
+    for i, cidr in enumerate(eks.public_access_cidrs):
+        try:
+            net = ipaddress.ip_network(cidr, strict=True)
+        except ValueError as exc:
+            raise ConfigError(f"eks.publicAccessCidrs[{i}]", f"{cidr!r}: {exc}") from None
+        if net.prefixlen == 0:
+            raise ConfigError(
+                f"eks.publicAccessCidrs[{i}]",
+                "0.0.0.0/0 opens the API server to the internet; name the office/VPN CIDRs",
+            )
+
+
+def _build_shard_map(jurisdiction: str, shards: ShardsConfig) -> ShardMap:
+    block = IdBlock(shards.id_block.start, shards.id_block.end)
+    uniform = shards.size is not None or shards.count is not None
+    if uniform and shards.ranges is not None:
+        raise ConfigError("shards.ranges", "set either size+count or ranges, not both")
+    try:
+        if shards.ranges is not None:
+            return ShardMap.build(
+                jurisdiction,
+                block,
+                [(r.start, r.end) for r in shards.ranges],
+                signup_shard=shards.signup_shard,
+            )
+        if shards.size is None or shards.count is None:
+            raise ConfigError("shards.size", "set both size and count, or explicit ranges")
+        return ShardMap.uniform(
+            jurisdiction, block, shards.size, shards.count, signup_shard=shards.signup_shard
+        )
+    except ShardMapError as exc:
+        raise ConfigError(exc.key, exc.message) from None
+
+
+def load_from_pulumi(stack: str) -> StackConfig:
+    """Read the stack config as the engine hands it to the program."""
+    from pulumi.runtime import config as runtime_config
+
+    # The SDK keeps the full config map here (set by the language host, or by set_mocks
+    # callers); reading it whole lets a misspelt key fail instead of being ignored.
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    raw = {k[len(prefix) :]: v for k, v in every.items() if k.startswith(prefix)}
+    return parse_config(stack, raw)

@@ -1,0 +1,189 @@
+"""Customer-managed KMS keys for one region, one per purpose, rotating."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+ENCRYPT_ACTIONS: tuple[str, ...] = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+)
+
+
+@dataclass(frozen=True)
+class KeyPurpose:
+    """Who may use a key: AWS services acting for the account, and service principals."""
+
+    description: str
+    #: Services whose calls may use the key on behalf of account principals (kms:ViaService).
+    via_services: tuple[str, ...]
+    #: Service principals that use the key themselves (e.g. CloudWatch Logs), by host prefix.
+    service_principals: tuple[str, ...] = ()
+    #: Grants are needed by services that hand the key to their own workers (RDS, EKS, ...).
+    allow_grants: bool = False
+
+
+PURPOSES: Mapping[str, KeyPurpose] = {
+    "database": KeyPurpose(
+        "Aurora storage, snapshots and Performance Insights",
+        via_services=("rds",),
+        allow_grants=True,
+    ),
+    "secrets": KeyPurpose(
+        "Secrets Manager secrets and Lambda environments",
+        via_services=("secretsmanager", "lambda"),
+        allow_grants=True,
+    ),
+    "logs": KeyPurpose(
+        "CloudWatch log groups, including VPC flow logs",
+        via_services=("logs",),
+        service_principals=("logs",),
+    ),
+    "queues": KeyPurpose(
+        "SQS queues and SNS topics, including S3 event notifications into them",
+        via_services=("sqs", "sns"),
+        service_principals=("s3", "sns", "events", "cloudwatch"),
+    ),
+    "audit": KeyPurpose("S3 audit files", via_services=("s3",)),
+    "eks": KeyPurpose(
+        "Kubernetes secrets envelope encryption and node volumes",
+        via_services=("eks", "ec2", "autoscaling"),
+        allow_grants=True,
+    ),
+}
+
+
+@dataclass
+class RegionalKeysArgs:
+    region: str
+    alias_prefix: str
+    purposes: Sequence[str] = field(default_factory=lambda: list(PURPOSES))
+    deletion_window_in_days: int = 30
+    rotation_period_in_days: int = 365
+
+
+def key_policy(
+    purpose: KeyPurpose, *, region: str, account_id: str, partition: str
+) -> dict[str, Any]:
+    """The key policy: the account root administers; named services may use the key."""
+    root = f"arn:{partition}:iam::{account_id}:root"
+    use_actions = list(ENCRYPT_ACTIONS)
+    if purpose.allow_grants:
+        use_actions += ["kms:CreateGrant", "kms:ListGrants"]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountRootAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "UseThroughNamedServicesOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": use_actions,
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "kms:CallerAccount": account_id,
+                    "kms:ViaService": [
+                        f"{svc}.{region}.amazonaws.com" for svc in purpose.via_services
+                    ],
+                }
+            },
+        },
+    ]
+    for service in purpose.service_principals:
+        principal = (
+            f"{service}.{region}.amazonaws.com" if service == "logs" else f"{service}.amazonaws.com"
+        )
+        condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
+        if service == "logs":
+            condition = {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+                    )
+                }
+            }
+        statements.append(
+            {
+                "Sid": f"ServicePrincipal{service.capitalize()}",
+                "Effect": "Allow",
+                "Principal": {"Service": principal},
+                "Action": list(ENCRYPT_ACTIONS),
+                "Resource": "*",
+                "Condition": condition,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _render_policy(
+    purpose: KeyPurpose,
+    region: str,
+    account_id: pulumi.Output[str],
+    partition: pulumi.Output[str],
+) -> pulumi.Output[str]:
+    def render(ids: list[str]) -> str:
+        return json.dumps(key_policy(purpose, region=region, account_id=ids[0], partition=ids[1]))
+
+    return pulumi.Output.all(account_id, partition).apply(render)
+
+
+class RegionalKeys(pulumi.ComponentResource):
+    """One CMK (with alias) per purpose in one region."""
+
+    keys: dict[str, aws.kms.Key]
+    arns: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        args: RegionalKeysArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("gdpr-platform:keys:RegionalKeys", name, None, opts)
+        unknown = [p for p in args.purposes if p not in PURPOSES]
+        if unknown:
+            raise ValueError(f"unknown key purpose(s) {unknown}; known: {sorted(PURPOSES)}")
+        child = pulumi.ResourceOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
+        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self))
+
+        self.keys = {}
+        self.arns = {}
+        for purpose_name in args.purposes:
+            purpose = PURPOSES[purpose_name]
+            policy = _render_policy(purpose, args.region, identity.account_id, partition.partition)
+            key = aws.kms.Key(
+                f"{name}-{purpose_name}",
+                description=f"{args.alias_prefix} {purpose_name}: {purpose.description}",
+                enable_key_rotation=True,
+                rotation_period_in_days=args.rotation_period_in_days,
+                deletion_window_in_days=args.deletion_window_in_days,
+                # A replica in another region would be a copy outside our control.
+                multi_region=False,
+                policy=policy,
+                opts=child,
+            )
+            aws.kms.Alias(
+                f"{name}-{purpose_name}",
+                name=f"alias/{args.alias_prefix}/{purpose_name}",
+                target_key_id=key.key_id,
+                opts=child,
+            )
+            self.keys[purpose_name] = key
+            self.arns[purpose_name] = key.arn
+
+        self.register_outputs({"arns": self.arns})

@@ -1,0 +1,1 @@
+"""Offline tooling: run the program under Pulumi's mocks and the policy pack over gRPC."""

@@ -1,0 +1,219 @@
+"""Pulumi mocks that behave like the engine where it matters for a preview.
+
+- Stack transforms run before a resource is recorded, as the engine runs them.
+- Every registration is recorded with the exact inputs the engine would hand a policy
+  pack (the protobuf Struct, unknowns and secrets included), its parent, provider,
+  dependencies and options, and its effective region.
+- Resources get the computed attributes later inputs depend on (``arn``, ``id``,
+  ``keyId``, endpoints, ...), so those inputs do not arrive unknown and vanish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.sync_await import _sync_await
+
+ACCOUNT_ID = "123456789012"
+UNKNOWN = rpc.UNKNOWN
+
+ResourceRecord = dict[str, Any]
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _service_of(type_token: str) -> str:
+    module = type_token.split(":")[1].split("/")[0]
+    return {"cloudwatch": "logs", "ec2transitgateway": "ec2", "lambda": "lambda"}.get(
+        module, module
+    )
+
+
+def _computed_state(
+    type_token: str, name: str, region: str | None, inputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Attributes the provider would compute, deterministic per resource name."""
+    suffix = _short_hash(f"{type_token}:{name}")
+    where = region or ""
+    service = _service_of(type_token)
+    state: dict[str, Any] = {
+        "arn": f"arn:aws:{service}:{where}:{ACCOUNT_ID}:{name}-{suffix}",
+        "id": f"{name}-{suffix}",
+    }
+    if "name" not in inputs and "namePrefix" not in inputs:
+        state["name"] = f"{name}-{suffix}"
+    extra = _EXTRA_STATE.get(type_token)
+    if extra is not None:
+        state.update(extra(name, suffix, where))
+    return state
+
+
+_EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
+    "aws:kms/key:Key": lambda name, suffix, region: {
+        "keyId": f"{suffix}-0000-4000-8000-{suffix}0000",
+        "arn": f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{suffix}-0000-4000-8000-{suffix}0000",
+    },
+    "aws:cloudwatch/logGroup:LogGroup": lambda name, suffix, region: {
+        "arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}-{suffix}",
+    },
+    "aws:iam/role:Role": lambda name, suffix, region: {
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-{suffix}",
+        "name": f"{name}-{suffix}",
+    },
+}
+
+
+def register_computed_state(
+    type_token: str, factory: Callable[[str, str, str], dict[str, Any]]
+) -> None:
+    """Let a component's tests teach the mocks what its resources compute."""
+    _EXTRA_STATE[type_token] = factory
+
+
+@dataclass
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Answers invokes and resource registrations; the monitor records the rest."""
+
+    provider_regions: dict[str, str] = field(default_factory=dict)
+
+    def region_of_provider(self, provider_ref: str | None) -> str | None:
+        if not provider_ref:
+            return None
+        return self.provider_regions.get(provider_ref.rsplit("::", 1)[0])
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", inputs
+        own_region = inputs.get("region")
+        region = (
+            own_region if isinstance(own_region, str) else self.region_of_provider(args.provider)
+        )
+        state = _computed_state(args.typ, args.name, region, inputs)
+        return state.pop("id"), {**inputs, **state}
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        region = self.region_of_provider(args.provider) or "unknown-region"
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/preview",
+                "id": ACCOUNT_ID,
+                "userId": "AIDAPREVIEW",
+            }, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region}, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = "abcd"
+            return {
+                "names": [f"{region}{c}" for c in letters],
+                "zoneIds": [f"{region[:3]}{region[-1]}-az{i + 1}" for i in range(len(letters))],
+                "id": region,
+            }, []
+        return {}, []
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that runs stack transforms and records what the engine would see."""
+
+    def __init__(self, mocks: PlatformMocks) -> None:
+        super().__init__(mocks)
+        self.platform_mocks = mocks
+        self.records: list[ResourceRecord] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the full parent type chain, minus the root stack."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != "pulumi:pulumi:Stack":
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        self._apply_stack_transforms(request)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        if request.type.startswith("pulumi:providers:"):
+            region = inputs.get("region")
+            if isinstance(region, str):
+                self.platform_mocks.provider_regions[urn] = region
+        own_region = inputs.get("region")
+        # Components carry their providers as a map; children inherit from it.
+        provider_ref = request.provider or request.providers.get("aws")
+        region = (
+            own_region
+            if isinstance(own_region, str) and own_region != UNKNOWN
+            else self.platform_mocks.region_of_provider(provider_ref)
+        )
+        self.records.append(
+            {
+                "urn": urn,
+                "type": request.type,
+                "name": request.name,
+                "custom": bool(request.custom),
+                "parent": request.parent or None,
+                "provider": request.provider or None,
+                "region": region,
+                "inputs": inputs,
+                "dependencies": list(request.dependencies),
+                "propertyDependencies": {
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                "options": {
+                    "protect": bool(request.protect),
+                    "ignoreChanges": list(request.ignoreChanges),
+                    "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                    "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                },
+            }
+        )
+        return super().RegisterResource(request)
+
+    def _apply_stack_transforms(self, request: Any) -> None:
+        if not self._stack_transforms:
+            return
+        props = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        changed = False
+        for transform in self._stack_transforms:
+            result = transform(
+                pulumi.ResourceTransformArgs(
+                    custom=bool(request.custom),
+                    type_=request.type,
+                    name=request.name,
+                    props=props,
+                    opts=pulumi.ResourceOptions(),
+                )
+            )
+            if inspect.isawaitable(result):
+                result = _sync_await(result)
+            if result is not None:
+                props = result.props
+                changed = True
+        if changed:
+            request.object.CopyFrom(_sync_await(rpc.serialize_properties(props, {})))
+
+
+def install(project: str, stack: str, *, preview: bool = True) -> RecordingMonitor:
+    """Point the Pulumi runtime at recording mocks; returns the monitor to read records from."""
+    mocks = PlatformMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    return monitor
