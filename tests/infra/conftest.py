@@ -73,8 +73,12 @@ def of_type(result: PreviewResult, type_token: str) -> list[ResourceRecord]:
     return [r for r in result.resources if r["type"] == type_token]
 
 
-def by_name(result: PreviewResult, name: str) -> ResourceRecord:
-    matches = [r for r in result.resources if r["name"] == name]
+def by_name(result: PreviewResult, name: str, type_token: str | None = None) -> ResourceRecord:
+    matches = [
+        r
+        for r in result.resources
+        if r["name"] == name and (type_token is None or r["type"] == type_token)
+    ]
     assert len(matches) == 1, f"expected one resource named {name}, found {len(matches)}"
     return matches[0]
 
