@@ -1,0 +1,50 @@
+# Entry points. Each target sets up what it needs: a virtualenv with pinned packages and,
+# for the tests, PostgreSQL's server binaries (the tests start their own server).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements*.txt policies/requirements.txt app/requirements*.txt app/lambdas/requirements.txt constraints.txt 2>/dev/null | sha256sum | cut -c1-12)
+
+.PHONY: preview preview-json test lint typecheck pytest postgres bench clean
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+## The main job: offline preview of both stacks, policy pack included; fails on a
+## mandatory violation or bad config.
+preview: $(STAMP)
+	$(BIN)/python -m tools.preview --stack eu
+	$(BIN)/python -m tools.preview --stack us
+
+preview-json: $(STAMP)
+	$(BIN)/python -m tools.preview --stack eu --json
+	$(BIN)/python -m tools.preview --stack us --json
+
+## Lint, type-check, then every test (PostgreSQL and moto are started by the fixtures).
+test: $(STAMP) postgres lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+	@if [ -f policies/__main__.py ]; then $(BIN)/mypy policies/__main__.py; fi
+
+pytest: $(STAMP) postgres
+	$(BIN)/python -m pytest
+
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		echo "installing PostgreSQL server binaries (Debian package 'postgresql')"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	fi
+
+bench: $(STAMP) postgres
+	$(BIN)/python bench/preview_bench.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
