@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from collections.abc import Iterator
 
 import boto3
 import psycopg
@@ -21,32 +19,16 @@ from app.lambdas.central_store import schema_sql
 from app.lambdas.institution import InstitutionClient, RetryPolicy, authorization_header
 from app.lambdas.secrets import SecretCache
 from devservices import MotoServer, PostgresServer
-from tests.app.lambdas.institution_stub import InstitutionStub
-
-if TYPE_CHECKING:
-    from types_boto3_kms import KMSClient
-    from types_boto3_s3 import S3Client
-    from types_boto3_secretsmanager import SecretsManagerClient
-    from types_boto3_sqs import SQSClient
-
-REGION: Final = "eu-central-1"
-TOKEN = "institution-token-v1"
-MAX_RECEIVE_COUNT = 3
-
-# Fast but real: the same code paths as production, with the waits scaled down.
-FAST_POLICY = RetryPolicy(
-    max_attempts=3, base_delay_s=0.01, max_delay_s=0.05, connect_timeout_s=1.0, read_timeout_s=0.5
+from tests.app.lambdas.harness import (
+    FAST_POLICY,
+    REGION,
+    TOKEN,
+    AuditPipeline,
+    Aws,
+    ShipperFactory,
+    create_queue_with_dlq,
 )
-
-
-@dataclass(frozen=True)
-class Aws:
-    endpoint: str
-    session: boto3.Session
-    s3: S3Client
-    sqs: SQSClient
-    secrets: SecretsManagerClient
-    kms: KMSClient
+from tests.app.lambdas.institution_stub import InstitutionStub
 
 
 @pytest.fixture(scope="session")
@@ -108,32 +90,6 @@ def institution_secret_arn(aws: Aws, audit_key_arn: str) -> str:
     return created["ARN"]
 
 
-@dataclass(frozen=True)
-class AuditPipeline:
-    bucket: str
-    queue_url: str
-    dlq_url: str
-
-
-def create_queue_with_dlq(aws: Aws, name: str, key_arn: str) -> tuple[str, str]:
-    dlq_url = aws.sqs.create_queue(QueueName=f"{name}-dlq", Attributes={"KmsMasterKeyId": key_arn})[
-        "QueueUrl"
-    ]
-    dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
-    queue_url = aws.sqs.create_queue(
-        QueueName=name,
-        Attributes={
-            "KmsMasterKeyId": key_arn,
-            "VisibilityTimeout": "60",
-            "RedrivePolicy": json.dumps(redrive),
-        },
-    )["QueueUrl"]
-    return queue_url, dlq_url
-
-
 @pytest.fixture
 def audit_pipeline(aws: Aws, audit_key_arn: str) -> AuditPipeline:
     """Versioned SSE-KMS bucket → ObjectCreated notifications → SQS queue (CMK) with a DLQ."""
@@ -166,9 +122,6 @@ def audit_pipeline(aws: Aws, audit_key_arn: str) -> AuditPipeline:
         },
     )
     return AuditPipeline(bucket=bucket, queue_url=queue_url, dlq_url=dlq_url)
-
-
-ShipperFactory = Callable[..., AuditShipper]
 
 
 @pytest.fixture
