@@ -108,7 +108,8 @@ class CentralStore:
         first_seen: dict[UUID, CentralEvent] = {}
         for event in events:
             first_seen.setdefault(event.event_id, event)  # same id twice in one batch
-        unique = list(first_seen.values())
+        # sorted: concurrent consumers then lock overlapping ids in the same order (no deadlock)
+        unique = [first_seen[k] for k in sorted(first_seen)]
         result = WriteResult()
         if not unique:
             return result

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 
@@ -65,3 +66,18 @@ def create_queue_with_dlq(aws: Aws, name: str, key_arn: str) -> tuple[str, str]:
 
 
 ShipperFactory = Callable[..., AuditShipper]
+
+
+def valid_event(**overrides: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "transaction.created",
+        "jurisdiction": "eu",
+        "occurred_at": "2026-11-26T10:15:00+00:00",
+        "user_pseudonym": "3f" * 32,
+        "amount_minor": 12_345,
+        "currency": "EUR",
+        "schema_version": 1,
+    }
+    event.update(overrides)
+    return event

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.lambdas.central_event import ALLOWED_FIELDS, CentralEvent, parse_event
+from tests.app.lambdas.harness import valid_event
 
 # Names a direct identifier would carry; none may ever be a field of the central event.
 DIRECT_IDENTIFIERS = (
@@ -28,21 +28,6 @@ DIRECT_IDENTIFIERS = (
     "ip_address",
     "national_id",
 )
-
-
-def valid_event(**overrides: Any) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "event_id": str(uuid.uuid4()),
-        "event_type": "transaction.created",
-        "jurisdiction": "eu",
-        "occurred_at": "2026-11-26T10:15:00+00:00",
-        "user_pseudonym": "3f" * 32,
-        "amount_minor": 12_345,
-        "currency": "EUR",
-        "schema_version": 1,
-    }
-    event.update(overrides)
-    return event
 
 
 def test_model_fields_are_exactly_the_allow_list() -> None:
