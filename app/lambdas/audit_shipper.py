@@ -132,6 +132,19 @@ class AuditShipper:
     def ship_message(self, record: SqsRecord, deadline: Deadline) -> bool:
         """True when the message may be deleted: every file in it is with the institution."""
         try:
+            return self._ship_message(record, deadline)
+        except Exception as exc:  # one message's surprise must not fail the batch's successes
+            log(
+                logger,
+                logging.ERROR,
+                "unexpected error shipping message",
+                message_id=record.message_id,
+                error=type(exc).__name__,
+            )
+            return False
+
+    def _ship_message(self, record: SqsRecord, deadline: Deadline) -> bool:
+        try:
             notification = parse_notification(record.body)
         except MalformedNotificationError as exc:
             # A poison message: name it so SQS dead-letters it; the body itself is not logged.

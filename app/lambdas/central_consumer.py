@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from app.lambdas import env_config
 from app.lambdas.central_event import CentralEvent, parse_event
-from app.lambdas.central_store import CentralStore
+from app.lambdas.central_store import CentralStore, WriteResult
 from app.lambdas.secrets import SecretCache
 from app.lambdas.sqs_batch import (
     BatchResponse,
@@ -63,8 +63,9 @@ def consume_batch(records: Sequence[SqsRecord], store: CentralStore) -> BatchRes
             )
             failed.append(record.message_id)
     if valid:
+        events = [event for _, event in valid]
         try:
-            result = store.write([event for _, event in valid])
+            result = _write_reconnecting(store, events)
         except psycopg.Error as exc:
             log(logger, logging.ERROR, "central database unavailable", error=type(exc).__name__)
             store.close()
@@ -81,6 +82,22 @@ def consume_batch(records: Sequence[SqsRecord], store: CentralStore) -> BatchRes
                 failed=len(failed),
             )
     return batch_response(failed)
+
+
+def _write_reconnecting(store: CentralStore, events: list[CentralEvent]) -> WriteResult:
+    """Write; if the connection kept from an earlier invocation died meanwhile (idle timeout,
+    failover), retry once on a new one. Safe: the write is idempotent on event_id."""
+    try:
+        return store.write(events)
+    except psycopg.OperationalError as exc:
+        log(
+            logger,
+            logging.WARNING,
+            "reconnecting to the central database",
+            error=type(exc).__name__,
+        )
+        store.close()
+        return store.write(events)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from app.lambdas.central_consumer import consume_batch
 from app.lambdas.central_store import CentralStore
 from app.lambdas.sqs_batch import SqsRecord
 from devservices import PostgresServer
+from devservices.postgres import free_port
 from tests.app.lambdas.harness import MAX_RECEIVE_COUNT, Aws, create_queue_with_dlq, valid_event
 from tests.app.lambdas.sqs_driver import drain, receive_all
 
@@ -136,22 +137,34 @@ def test_an_event_the_database_refuses_fails_alone(store: CentralStore, central_
     assert query(central_dsn, "SELECT sum(events) FROM central_daily_event_counts") == [(9,)]
 
 
-def test_a_lost_connection_fails_the_batch_and_the_next_one_reconnects(
+def test_a_dropped_connection_is_replaced_without_failing_the_batch(
     store: CentralStore, central_dsn: str
 ) -> None:
     first = [json.dumps(valid_event())]
     assert failed_ids(consume_batch(as_records(first), store)) == []
     pid = store.connection().info.backend_pid
-    with psycopg.connect(central_dsn, autocommit=True) as admin:
+    with psycopg.connect(central_dsn, autocommit=True) as admin:  # idle timeout, failover…
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
     bodies = [json.dumps(e) for e in mixed_batch()[:3]] + ["poison"]
-    lost = consume_batch(as_records(bodies), store)
-    retried = consume_batch(as_records(bodies), store)
+    response = consume_batch(as_records(bodies), store)
 
-    assert failed_ids(lost) == ["msg-3", "msg-0", "msg-1", "msg-2"]
-    assert failed_ids(retried) == ["msg-3"]
+    assert failed_ids(response) == ["msg-3"]
+    assert store.connection().info.backend_pid != pid
     assert query(central_dsn, "SELECT count(*) FROM central_events") == [(4,)]
+
+
+def test_an_unreachable_database_fails_every_valid_message_and_keeps_the_rest(
+    postgres: PostgresServer,
+) -> None:
+    closed_port = free_port()  # nothing listens there
+    dsn = f"postgresql://postgres@127.0.0.1:{closed_port}/central?connect_timeout=2"
+    store = CentralStore(lambda: psycopg.connect(dsn), apply_schema=False)
+    bodies = [json.dumps(e) for e in mixed_batch()[:3]] + ["poison"]
+
+    response = consume_batch(as_records(bodies), store)
+
+    assert sorted(failed_ids(response)) == ["msg-0", "msg-1", "msg-2", "msg-3"]
 
 
 def test_concurrent_consumers_write_each_event_once(central_dsn: str) -> None:
