@@ -128,14 +128,20 @@ def audit_pipeline(aws: Aws, audit_key_arn: str) -> AuditPipeline:
 def make_shipper(
     aws: Aws, institution: InstitutionStub, institution_secret_arn: str
 ) -> ShipperFactory:
-    def make(policy: RetryPolicy = FAST_POLICY, max_workers: int = 4) -> AuditShipper:
+    def make(
+        policy: RetryPolicy = FAST_POLICY,
+        max_workers: int = 4,
+        max_object_bytes: int = 20 * 1024 * 1024,
+    ) -> AuditShipper:
         secrets = SecretCache(aws.secrets)
 
         def authorization(refresh: bool) -> str:
             return authorization_header(secrets.get(institution_secret_arn, refresh=refresh))
 
         client = InstitutionClient(institution.url, authorization, policy)
-        return AuditShipper(aws.s3, client, max_workers=max_workers)
+        return AuditShipper(
+            aws.s3, client, max_workers=max_workers, max_object_bytes=max_object_bytes
+        )
 
     return make
 

@@ -286,3 +286,17 @@ def test_a_rotated_credential_is_picked_up_after_a_401(
 
     assert set(institution.deliveries) == {first, second}
     assert stats.reported_failures == 0
+
+
+def test_an_oversized_file_is_dead_lettered_not_loaded(
+    aws: Aws,
+    audit_pipeline: AuditPipeline,
+    institution: InstitutionStub,
+    make_shipper: ShipperFactory,
+) -> None:
+    put_file(aws, audit_pipeline)  # ~2 KB
+
+    drain(aws.sqs, audit_pipeline.queue_url, as_handler(make_shipper(max_object_bytes=1024)))
+
+    assert institution.deliveries == {}
+    assert len(receive_all(aws.sqs, audit_pipeline.dlq_url)) == 1
