@@ -106,7 +106,9 @@ class InstitutionClient:
         self, body: bytes, *, idempotency_key: str, content_type: str, deadline: Deadline
     ) -> DeliveryOutcome:
         policy = self.policy
-        refreshed_credential = False
+        refreshed_credential = False  # a 401 re-reads the secret once, not on every retry
+        refresh_now = False
+        digest = content_digest(body)
         status: int | None = None
         reason = "not attempted"
         attempt = 0
@@ -116,12 +118,13 @@ class InstitutionClient:
                 return DeliveryOutcome(False, attempt, status, f"out of time after {reason}")
             attempt += 1
             headers = {
-                "Authorization": self._authorization(refreshed_credential),
+                "Authorization": self._authorization(refresh_now),
                 "Idempotency-Key": idempotency_key,
                 "Content-Type": content_type,
-                "Content-Digest": content_digest(body),
+                "Content-Digest": digest,
                 "User-Agent": "gdpr-platform-audit-shipper/1",
             }
+            refresh_now = False
             timeout = urllib3.Timeout(
                 connect=min(policy.connect_timeout_s, remaining),
                 read=min(policy.read_timeout_s, remaining),
@@ -138,6 +141,8 @@ class InstitutionClient:
                     retries=False,
                     redirect=False,  # a redirect is a misconfigured URL, not a place to post
                 )
+            except urllib3.exceptions.NewConnectionError:  # first: it subclasses the timeout
+                status, reason = None, "connection error (refused or unreachable)"
             except urllib3.exceptions.TimeoutError:
                 status, reason = None, "timeout"
             except urllib3.exceptions.HTTPError as exc:
@@ -147,7 +152,7 @@ class InstitutionClient:
                 if 200 <= status < 300:
                     return DeliveryOutcome(True, attempt, status, "delivered")
                 if status == 401 and not refreshed_credential:
-                    refreshed_credential = True  # maybe rotated: re-read the secret once, now
+                    refreshed_credential = refresh_now = True  # maybe rotated: re-read it now
                     reason = "http 401"
                     continue
                 if status not in _TRANSIENT_STATUSES and status < 500:
