@@ -40,6 +40,33 @@ def query(dsn: str, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql.encode()).fetchall()
 
 
+def assert_aggregates_match_events(dsn: str) -> None:
+    """The aggregates are exactly what the stored events add up to: nothing counted twice."""
+    counts = query(
+        dsn,
+        "SELECT day, jurisdiction, event_type, events FROM central_daily_event_counts "
+        "ORDER BY 1, 2, 3",
+    )
+    recounted = query(
+        dsn,
+        "SELECT (occurred_at AT TIME ZONE 'UTC')::date, jurisdiction, event_type, count(*) "
+        "FROM central_events GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    )
+    assert counts == recounted
+    amounts = query(
+        dsn,
+        "SELECT day, jurisdiction, currency, transactions, amount_minor_sum "
+        "FROM central_daily_amounts ORDER BY 1, 2, 3",
+    )
+    resummed = query(
+        dsn,
+        "SELECT (occurred_at AT TIME ZONE 'UTC')::date, jurisdiction, currency, count(*), "
+        "sum(amount_minor) FROM central_events WHERE currency IS NOT NULL "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    )
+    assert amounts == resummed
+
+
 def mixed_batch() -> list[dict[str, Any]]:
     day = "2026-11-26T{:02d}:00:00+00:00"
     events = [valid_event(amount_minor=100 * (i + 1), occurred_at=day.format(i)) for i in range(6)]
@@ -104,6 +131,7 @@ def test_redelivered_and_repeated_events_are_written_once(
     assert failed_ids(again) == failed_ids(twice) == []
     assert query(central_dsn, "SELECT count(*) FROM central_events") == [(10,)]
     assert query(central_dsn, "SELECT sum(events) FROM central_daily_event_counts") == [(10,)]
+    assert_aggregates_match_events(central_dsn)
     after = query(central_dsn, "SELECT * FROM central_daily_amounts ORDER BY 1, 2, 3")
     assert after == aggregates_before
 
@@ -135,6 +163,7 @@ def test_an_event_the_database_refuses_fails_alone(store: CentralStore, central_
     assert failed_ids(response) == ["msg-3"]
     assert query(central_dsn, "SELECT count(*) FROM central_events") == [(9,)]
     assert query(central_dsn, "SELECT sum(events) FROM central_daily_event_counts") == [(9,)]
+    assert_aggregates_match_events(central_dsn)
 
 
 def test_a_dropped_connection_is_replaced_without_failing_the_batch(
@@ -199,6 +228,7 @@ def test_concurrent_consumers_write_each_event_once(central_dsn: str) -> None:
     assert errors == []
     assert query(central_dsn, "SELECT count(*) FROM central_events") == [(60,)]
     assert query(central_dsn, "SELECT sum(transactions) FROM central_daily_amounts") == [(60,)]
+    assert_aggregates_match_events(central_dsn)
 
 
 def test_the_schema_applies_idempotently_from_concurrent_cold_starts(
@@ -257,6 +287,7 @@ def test_through_sqs_every_event_lands_once_and_poison_is_dead_lettered(
     stats = drain(aws_env.sqs, queue_url, central_consumer.handler)
 
     assert query(central_dsn, "SELECT count(*) FROM central_events") == [(25,)]
+    assert_aggregates_match_events(central_dsn)
     assert sorted(receive_all(aws_env.sqs, dlq_url)) == sorted(poison)
     assert stats.reported_failures == len(poison) * MAX_RECEIVE_COUNT
     assert receive_all(aws_env.sqs, queue_url) == []
