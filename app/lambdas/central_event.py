@@ -1,0 +1,76 @@
+"""What the central consumer accepts: a pseudonymized event, and nothing else.
+
+Only pseudonymized or aggregate data crosses a border (DESIGN.md, central hub). This model is
+the consumer's side of that contract: strict types, no extra fields (``extra="forbid"``), and
+the user only as a keyed pseudonym (HMAC-SHA256 with the producing jurisdiction's key, hex).
+No direct identifier (user id, name, e-mail, IBAN, address, phone) is a field, and
+``ALLOWED_FIELDS`` is the explicit allow-list that a test holds the model to.
+
+The API's own ``app/events.py`` (producer side) is reconciled with this one by the lead; until
+then an event the producer sends and this model refuses lands in the central DLQ.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+ALLOWED_FIELDS: Final[frozenset[str]] = frozenset(
+    {
+        "event_id",
+        "event_type",
+        "jurisdiction",
+        "occurred_at",
+        "user_pseudonym",
+        "amount_minor",
+        "currency",
+        "schema_version",
+    }
+)
+
+SUPPORTED_SCHEMA_VERSIONS: Final[frozenset[int]] = frozenset({1})
+
+EventType = Literal["transaction.created", "user.created", "user.erased"]
+Jurisdiction = Literal["eu", "us"]
+
+# HMAC-SHA256 as lowercase hex: exactly what hmac.new(key, msg, sha256).hexdigest() returns.
+Pseudonym = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+# ISO 4217 alphabetic code shape; the value set is the producer's business.
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+# The central database stores amounts as bigint minor units.
+AmountMinor = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
+class CentralEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    event_id: UUID
+    event_type: EventType
+    jurisdiction: Jurisdiction
+    occurred_at: AwareDatetime
+    user_pseudonym: Pseudonym
+    amount_minor: AmountMinor | None = None
+    currency: Currency | None = None
+    schema_version: int
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> CentralEvent:
+        if self.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
+            raise ValueError(
+                f"schema_version {self.schema_version} is not one this consumer reads "
+                f"({sorted(SUPPORTED_SCHEMA_VERSIONS)})"
+            )
+        has_money = self.amount_minor is not None or self.currency is not None
+        if self.event_type == "transaction.created":
+            if self.amount_minor is None or self.currency is None:
+                raise ValueError("transaction.created needs amount_minor and currency")
+        elif has_money:
+            raise ValueError(f"{self.event_type} carries no amount_minor or currency")
+        return self
+
+
+def parse_event(body: str | bytes) -> CentralEvent:
+    """Validate one SQS body (JSON). Raises pydantic.ValidationError when it is not an event."""
+    return CentralEvent.model_validate_json(body)
