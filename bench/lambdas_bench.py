@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 TIME_CAP_S = 60.0  # no phase runs longer than this, whatever the counts
 FILE_BYTES = 50 * 1024
 SQS_EVENTS = 300  # moto's SQS is slow per call: keep this phase short
-TOKEN = "bench-token"  # noqa: S105 - the loopback stand-in's, not a real credential
+TOKEN = "bench-token"
 
 
 def rate(count: int, seconds: float) -> str:
