@@ -201,6 +201,8 @@ class CentralDatabaseConfig(_Model):
     max_acu: float = Field(default=8, ge=1, le=256)
     database_name: NonEmpty = "central"
     backup_retention_days: int = Field(default=14, ge=7, le=35)
+    #: db.serverless instances: a writer, plus readers in other AZs to fail over to.
+    instance_count: int = Field(default=2, ge=1, le=15)
 
 
 class CentralConfig(_Model):
