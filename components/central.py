@@ -93,14 +93,14 @@ class CentralHub(pulumi.ComponentResource):
         protection = args.protection
         protected = pulumi.ResourceOptions(parent=self, protect=protection.protect_resources)
         self.db_security_group = aws.ec2.SecurityGroup(
-            f"{self._name}-db",
+            f"{self._name}-db-sg",
             vpc_id=args.vpc_id,
             description="Central database: PostgreSQL from the consumer Lambda only",
             tags=_PSEUDONYMIZED,
             opts=self._child,
         )
         subnet_group = aws.rds.SubnetGroup(
-            f"{self._name}-db",
+            f"{self._name}-db-subnets",
             description="Central database: isolated subnets, no route out of the VPC",
             subnet_ids=list(args.isolated_subnet_ids),
             tags=_PSEUDONYMIZED,
@@ -108,7 +108,7 @@ class CentralHub(pulumi.ComponentResource):
         )
         major = db.engine_version.split(".")[0]
         parameters = aws.rds.ClusterParameterGroup(
-            f"{self._name}-db",
+            f"{self._name}-db-params",
             family=f"aurora-postgresql{major}",
             description="Central database: TLS only",
             parameters=[
