@@ -55,6 +55,9 @@ def _computed_state(
     extra = _EXTRA_STATE.get(type_token)
     if extra is not None:
         state.update(extra(name, suffix, where))
+    if type_token == "aws:cloudwatch/logGroup:LogGroup" and isinstance(inputs.get("name"), str):
+        # A named group's ARN names it: IAM policies scoped to the group must match.
+        state["arn"] = f"arn:aws:logs:{where}:{ACCOUNT_ID}:log-group:{inputs['name']}"
     return state
 
 

@@ -171,6 +171,8 @@ def test_consumer_function(eu: PreviewResult) -> None:
     assert inputs["loggingConfig"]["logGroup"] == log_group["inputs"]["name"]
     assert log_group["inputs"]["kmsKeyId"] == key_arn(eu, "eu-central-1", "logs")
     assert log_group["inputs"]["retentionInDays"] == settings.log_retention_days
+    # The group exists before the function, so Lambda never creates an unencrypted one.
+    assert log_group["urn"] in fn["dependencies"]
     env = inputs["environment"]["variables"]
     assert set(env) == {
         "CENTRAL_DB_HOST",
@@ -204,6 +206,8 @@ def test_consumer_role_is_least_privilege(eu: PreviewResult) -> None:
         "sqs:GetQueueAttributes",
     }
     assert by_sid["ConsumeOwnQueue"]["Resource"] == eu.outputs["centralQueueArn"]
+    log_group = by_name(eu, "central-consumer-logs")["inputs"]["name"]
+    assert by_sid["WriteOwnLogGroup"]["Resource"].endswith(f":log-group:{log_group}:*")
     kms = {s["Resource"] for s in doc["Statement"] if s["Action"] == "kms:Decrypt"}
     assert kms == {key_arn(eu, "eu-central-1", p) for p in ("queues", "secrets")}
     secret = by_sid["ReadDatabaseCredential"]
