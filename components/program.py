@@ -86,11 +86,11 @@ def _build_central(
     """The hub in the hosting stack's primary region; elsewhere, a reference to it."""
     in_region = pulumi.ResourceOptions(provider=primary.provider)
     if not cfg.central.host:
-        assert cfg.central.host_stack is not None  # parse_config requires it
+        host_stack = cfg.central.host_stack
+        if host_stack is None:  # parse_config refuses this; keeps the type checker honest
+            raise ValueError("gdpr-platform:central.hostStack is required when host is false")
         return CentralHubReference(
-            "central",
-            CentralHubReferenceArgs(host_stack=cfg.central.host_stack),
-            opts=in_region,
+            "central", CentralHubReferenceArgs(host_stack=host_stack), opts=in_region
         )
     return CentralHub(
         "central",
@@ -135,7 +135,11 @@ def _build_audit(cfg: StackConfig, region: Region, code: pulumi.AssetArchive) ->
 
 
 def _central_outputs(central: CentralHub | CentralHubReference) -> dict[str, Any]:
-    """The hub's queue for the API's producers; the database endpoint only where it is."""
+    """The hub's queue for the API's producers; the database endpoint only where it is.
+
+    In a producer stack these name a queue in the hosting stack's region: a CROSS-BORDER
+    path (us -> eu-central-1), for pseudonymized or aggregate central events only.
+    """
     outputs: dict[str, Any] = {
         "centralQueueUrl": central.queue_url,
         "centralQueueArn": central.queue_arn,
