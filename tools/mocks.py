@@ -278,7 +278,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ),
                 "dependencies": list(request.dependencies),
                 "propertyDependencies": {},
-                "options": {},
+                "options": {
+                    "protect": False,
+                    "ignoreChanges": [],
+                    "deleteBeforeReplace": False,
+                    "additionalSecretOutputs": [],
+                },
             }
         )
         return super().ReadResource(request)

@@ -328,6 +328,7 @@ def parse(stack: str, **changes: Any) -> None:
             "central.producerRoleArns",
             "hosting stack",
         ),
+        ("us", {"central.consumer.batchSize": 5}, "central.consumer", "hosting stack"),
         ("eu", {"central.producerRoleArns": []}, "central.producerRoleArns", "must name"),
         (
             "eu",
@@ -392,3 +393,13 @@ def test_a_producer_naming_the_wrong_hub_is_refused() -> None:
     us = parse_config("us", project_config(us_text))
     with pytest.raises(ConfigError, match=r"central\.hostStack: stack us names"):
         check_single_hub({"eu": eu, "us": us})
+
+
+def test_a_hub_nobody_hosts_is_refused() -> None:
+    eu = set_key(stack_file("eu"), "central", {"host": False, "hostStack": "org/gdpr-platform/us"})
+    configs = {
+        "eu": parse_config("eu", project_config(eu)),
+        "us": parse_config("us", project_config(stack_file("us"))),
+    }
+    with pytest.raises(ConfigError, match=r"central\.host: no stack hosts the hub"):
+        check_single_hub(configs)
