@@ -10,7 +10,7 @@ import pytest
 from components.config import ConfigError, check_single_hub, parse_config
 from tests.infra.conftest import by_name, of_type, policy_doc, set_key, stack_file
 from tools.mocks import ResourceRecord
-from tools.preview import PreviewResult, project_config
+from tools.preview import PreviewResult, collect, project_config
 
 HUB = "gdpr-platform:central:CentralHub"
 HUB_REFERENCE = "gdpr-platform:central:CentralHubReference"
@@ -22,6 +22,23 @@ def under(result: PreviewResult, component_type: str) -> list[ResourceRecord]:
     return [
         r for r in result.resources if component_type in r["urn"].split("::")[2].split("$")[:-1]
     ]
+
+
+ONLY_PRODUCER = "arn:aws:iam::123456789012:role/only-producer"
+
+
+@pytest.fixture(scope="module")
+def changed_eu() -> PreviewResult:
+    """eu with one producer and relaxed protection: one preview for the two tests using it."""
+    config = stack_file("eu")
+    for dotted, value in {
+        "central.producerRoleArns": [ONLY_PRODUCER],
+        "protection.deletionProtection": False,
+        "protection.protectResources": False,
+        "protection.skipFinalSnapshot": True,
+    }.items():
+        config = set_key(config, dotted, value)
+    return collect("eu", config)
 
 
 def region_of_arn(arn: str) -> str:
@@ -137,12 +154,10 @@ def test_only_the_configured_producers_may_send_and_only_over_tls(eu: PreviewRes
     assert tls[0]["Action"] == "sqs:*"
 
 
-def test_producer_list_comes_from_config(preview_with: Callable[..., PreviewResult]) -> None:
-    only = "arn:aws:iam::123456789012:role/only-producer"
-    changed = preview_with("eu", **{"central.producerRoleArns": [only]})
-    doc = policy_doc(by_name(changed, "central-queue-policy"))
+def test_producer_list_comes_from_config(changed_eu: PreviewResult) -> None:
+    doc = policy_doc(by_name(changed_eu, "central-queue-policy"))
     allow = next(s for s in doc["Statement"] if s["Effect"] == "Allow")
-    assert allow["Principal"]["AWS"] == [only]
+    assert allow["Principal"]["AWS"] == [ONLY_PRODUCER]
 
 
 def test_the_dlq_also_refuses_plain_http(eu: PreviewResult) -> None:
@@ -278,16 +293,8 @@ def test_database_admits_postgres_only_from_the_consumer(eu: PreviewResult) -> N
     assert "ingress" not in db_sg["inputs"] or db_sg["inputs"]["ingress"] == []
 
 
-def test_database_protection_follows_config(preview_with: Callable[..., PreviewResult]) -> None:
-    relaxed = preview_with(
-        "eu",
-        **{
-            "protection.deletionProtection": False,
-            "protection.protectResources": False,
-            "protection.skipFinalSnapshot": True,
-        },
-    )
-    cluster = by_name(relaxed, "central-db")
+def test_database_protection_follows_config(changed_eu: PreviewResult) -> None:
+    cluster = by_name(changed_eu, "central-db")
     assert cluster["inputs"]["deletionProtection"] is False
     assert cluster["inputs"]["skipFinalSnapshot"] is True
     assert "finalSnapshotIdentifier" not in cluster["inputs"]
