@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -175,6 +177,79 @@ class ProtectionConfig(_Model):
     skip_final_snapshot: bool = False
 
 
+class LambdaWorkerConfig(_Model):
+    """A queue-driven Lambda: how it polls, how hard it may run, how often it retries."""
+
+    batch_size: int = Field(default=10, ge=1, le=10_000)
+    #: Seconds to gather a batch; SQS allows up to 300. Needed (>= 1) when batchSize > 10.
+    batching_window_seconds: int = Field(default=0, ge=0, le=300)
+    #: Also the event source mapping's maximum concurrency, so SQS never polls more
+    #: messages than the function may run (throttled messages would burn receive counts).
+    reserved_concurrency: int = Field(default=5, ge=2, le=1000)
+    memory_mb: int = Field(default=256, ge=128, le=10_240)
+    timeout_seconds: int = Field(default=60, ge=1, le=900)
+    #: Receives before a message moves to the dead-letter queue.
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    log_retention_days: int = Field(default=365, ge=1)
+
+
+class CentralDatabaseConfig(_Model):
+    """Aurora PostgreSQL Serverless v2 for the central (pseudonymized) database."""
+
+    engine_version: NonEmpty = "16.6"
+    min_acu: float = Field(default=0.5, ge=0, le=256)
+    max_acu: float = Field(default=8, ge=1, le=256)
+    database_name: NonEmpty = "central"
+    backup_retention_days: int = Field(default=14, ge=7, le=35)
+    #: db.serverless instances: a writer, plus readers in other AZs to fail over to.
+    instance_count: int = Field(default=2, ge=1, le=15)
+
+
+class CentralConfig(_Model):
+    """Which stack hosts the central hub; the others produce to it through a StackReference."""
+
+    host: bool
+    #: Fully qualified ``<org>/<project>/<stack>`` of the hosting stack.
+    host_stack: NonEmpty | None = None
+    #: IAM roles allowed to send to the hub's queue (hosting stack only).
+    producer_role_arns: tuple[NonEmpty, ...] = ()
+    consumer: LambdaWorkerConfig = LambdaWorkerConfig()
+    database: CentralDatabaseConfig = CentralDatabaseConfig()
+
+
+class ObjectLockConfig(_Model):
+    enabled: bool = False
+    #: Default retention in COMPLIANCE mode: nobody, root included, can shorten it.
+    retention_days: int = Field(default=3653, ge=1, le=36_500)
+
+
+class TransitionStorageClass(StrEnum):
+    STANDARD_IA = "STANDARD_IA"
+    INTELLIGENT_TIERING = "INTELLIGENT_TIERING"
+    GLACIER_IR = "GLACIER_IR"
+    GLACIER = "GLACIER"
+    DEEP_ARCHIVE = "DEEP_ARCHIVE"
+
+
+class AuditLifecycleConfig(_Model):
+    transition_days: int = Field(default=90, ge=30)
+    transition_storage_class: TransitionStorageClass = TransitionStorageClass.GLACIER_IR
+    #: Current versions expire (get a delete marker) after this many days.
+    expiration_days: int = Field(default=3653, ge=1)
+    noncurrent_expiration_days: int = Field(default=30, ge=1)
+    abort_multipart_days: int = Field(default=7, ge=1)
+
+
+class AuditConfig(_Model):
+    """The audit pipeline of every region: bucket, queue, shipper to the institution."""
+
+    #: The auditing institution's HTTPS endpoint; its credential lives in Secrets Manager.
+    institution_url: NonEmpty
+    object_lock: ObjectLockConfig = ObjectLockConfig()
+    lifecycle: AuditLifecycleConfig = AuditLifecycleConfig()
+    shipper: LambdaWorkerConfig = LambdaWorkerConfig()
+
+
 _M = TypeVar("_M", bound=_Model)
 
 _TOP_LEVEL: dict[str, type[_Model] | None] = {
@@ -187,8 +262,20 @@ _TOP_LEVEL: dict[str, type[_Model] | None] = {
     "eks": EksConfig,
     "tags": TagsConfig,
     "protection": ProtectionConfig,
+    "central": CentralConfig,
+    "audit": AuditConfig,
 }
-_REQUIRED = ("jurisdiction", "environment", "regions", "network", "shards", "database", "eks")
+_REQUIRED = (
+    "jurisdiction",
+    "environment",
+    "regions",
+    "network",
+    "shards",
+    "database",
+    "eks",
+    "central",
+    "audit",
+)
 
 
 class StackConfig(_Model):
@@ -207,6 +294,8 @@ class StackConfig(_Model):
     tags: TagsConfig
     protection: ProtectionConfig
     shard_map: ShardMap
+    central: CentralConfig
+    audit: AuditConfig
 
     @property
     def is_production(self) -> bool:
@@ -264,11 +353,15 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     eks = _section(raw, "eks", EksConfig)
     tags = _section(raw, "tags", TagsConfig)
     protection = _section(raw, "protection", ProtectionConfig)
+    central = _section(raw, "central", CentralConfig)
+    audit = _section(raw, "audit", AuditConfig)
 
     _check_regions(jurisdiction, regions)
     _check_cidrs(regions, network)
     _check_eks(eks)
     shard_map = _build_shard_map(jurisdiction, shards)
+    _check_central(stack, central)
+    _check_audit(audit)
 
     return StackConfig(
         stack=stack,
@@ -282,6 +375,8 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         tags=tags,
         protection=protection,
         shard_map=shard_map,
+        central=central,
+        audit=audit,
     )
 
 
@@ -391,6 +486,136 @@ def _check_eks(eks: EksConfig) -> None:
                 f"eks.publicAccessCidrs[{i}]",
                 "0.0.0.0/0 opens the API server to the internet; name the office/VPN CIDRs",
             )
+
+
+_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+def _check_worker(key: str, worker: LambdaWorkerConfig) -> None:
+    if worker.batch_size > 10 and worker.batching_window_seconds < 1:
+        raise ConfigError(
+            f"{key}.batchingWindowSeconds",
+            f"SQS needs a batching window of at least 1 s when batchSize ({worker.batch_size}) "
+            "is above 10",
+        )
+
+
+def _check_central(stack: str, central: CentralConfig) -> None:
+    host_stack_name: str | None = None
+    if central.host_stack is not None:
+        parts = central.host_stack.split("/")
+        if len(parts) != 3 or not all(parts):
+            raise ConfigError(
+                "central.hostStack",
+                f"{central.host_stack!r} is not a fully qualified stack name; use "
+                "<org>/<project>/<stack>, e.g. organization/gdpr-platform/eu",
+            )
+        host_stack_name = parts[2]
+    if central.host:
+        # A hosting stack that names another hub means two stacks think they host it.
+        if host_stack_name is not None and host_stack_name != stack:
+            raise ConfigError(
+                "central.host",
+                f"this stack hosts the hub but hostStack names {central.host_stack!r}; only one "
+                "stack may host it: set host: false here, or point hostStack at this stack",
+            )
+        if not central.producer_role_arns:
+            raise ConfigError(
+                "central.producerRoleArns",
+                "the hosting stack must name the IAM roles allowed to send to the hub",
+            )
+        seen: set[str] = set()
+        for i, arn in enumerate(central.producer_role_arns):
+            key = f"central.producerRoleArns[{i}]"
+            if not _ROLE_ARN.match(arn):
+                raise ConfigError(
+                    key, f"{arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
+                )
+            if arn in seen:
+                raise ConfigError(key, f"{arn!r} is listed twice; list each producer once")
+            seen.add(arn)
+        _check_worker("central.consumer", central.consumer)
+        db = central.database
+        if db.min_acu > db.max_acu:
+            raise ConfigError(
+                "central.database.minAcu",
+                f"minAcu ({db.min_acu}) must not exceed maxAcu ({db.max_acu})",
+            )
+        for label, acu in (("minAcu", db.min_acu), ("maxAcu", db.max_acu)):
+            if (acu * 2) % 1:
+                raise ConfigError(
+                    f"central.database.{label}", f"{acu} is not a multiple of 0.5 ACU"
+                )
+        return
+    if central.host_stack is None:
+        raise ConfigError(
+            "central.hostStack",
+            "required when host is false: name the hub's stack, e.g. organization/gdpr-platform/eu",
+        )
+    if host_stack_name == stack:
+        raise ConfigError(
+            "central.hostStack",
+            f"{central.host_stack!r} is this stack, which does not host the hub (host: false); "
+            "name the hosting stack",
+        )
+    for only_on_host in ("producer_role_arns", "consumer", "database"):
+        if only_on_host in central.model_fields_set:
+            raise ConfigError(
+                f"central.{to_camel(only_on_host)}",
+                "only the hosting stack uses this; set it in the hub stack's config and "
+                "remove it here",
+            )
+
+
+def check_single_hub(configs: Mapping[str, StackConfig]) -> None:
+    """Across stacks: exactly one hosts the hub and every other one names it."""
+    hosts = sorted(name for name, cfg in configs.items() if cfg.central.host)
+    if len(hosts) != 1:
+        what = "no stack hosts" if not hosts else f"stacks {', '.join(hosts)} all host"
+        raise ConfigError(
+            "central.host",
+            f"{what} the hub; exactly one stack may set host: true",
+        )
+    for name, cfg in sorted(configs.items()):
+        if cfg.central.host:
+            continue
+        named = (cfg.central.host_stack or "").rsplit("/", 1)[-1]
+        if named != hosts[0]:
+            raise ConfigError(
+                "central.hostStack",
+                f"stack {name} names {cfg.central.host_stack!r}, but {hosts[0]} hosts the hub",
+            )
+
+
+def _check_audit(audit: AuditConfig) -> None:
+    url = urlsplit(audit.institution_url)
+    if url.scheme != "https":
+        raise ConfigError(
+            "audit.institutionUrl",
+            f"{audit.institution_url!r} must use https://; audit files carry personal data",
+        )
+    if not url.hostname:
+        raise ConfigError("audit.institutionUrl", f"{audit.institution_url!r} names no host")
+    if url.username or url.password:
+        raise ConfigError(
+            "audit.institutionUrl",
+            "remove the credential from the URL; it belongs in the institution secret in "
+            "Secrets Manager",
+        )
+    life = audit.lifecycle
+    if life.expiration_days <= life.transition_days:
+        raise ConfigError(
+            "audit.lifecycle.expirationDays",
+            f"{life.expiration_days} must be greater than transitionDays ({life.transition_days})",
+        )
+    lock = audit.object_lock
+    if lock.enabled and life.expiration_days < lock.retention_days:
+        raise ConfigError(
+            "audit.lifecycle.expirationDays",
+            f"{life.expiration_days} is shorter than the object lock retention "
+            f"({lock.retention_days} days); files cannot expire while locked",
+        )
+    _check_worker("audit.shipper", audit.shipper)
 
 
 def _build_shard_map(jurisdiction: str, shards: ShardsConfig) -> ShardMap:

@@ -9,11 +9,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.audit import AuditPipeline, AuditPipelineArgs
+from components.central import (
+    CentralHub,
+    CentralHubArgs,
+    CentralHubReference,
+    CentralHubReferenceArgs,
+)
 from components.config import StackConfig
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.providers import regional_providers
 from components.tagging import register_required_tags
+from components.workers import lambda_code
 
 PROJECT = "gdpr-platform"
 
@@ -34,7 +42,14 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     register_required_tags(cfg.required_tags())
     providers = regional_providers(cfg.stack, cfg.regions.all)
     regions = {name: _build_region(cfg, name, providers[name]) for name in cfg.regions.all}
-    return _outputs(cfg, regions)
+    code = lambda_code()
+    central = _build_central(cfg, regions[cfg.regions.primary], code)
+    audits = {name: _build_audit(cfg, r, code) for name, r in regions.items()}
+    return {
+        **_outputs(cfg, regions),
+        **_central_outputs(central),
+        "auditBucketNames": {name: a.bucket.bucket for name, a in audits.items()},
+    }
 
 
 def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Region:
@@ -63,6 +78,75 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
         keys=keys,
         network=network,
     )
+
+
+def _build_central(
+    cfg: StackConfig, primary: Region, code: pulumi.AssetArchive
+) -> CentralHub | CentralHubReference:
+    """The hub in the hosting stack's primary region; elsewhere, a reference to it."""
+    in_region = pulumi.ResourceOptions(provider=primary.provider)
+    if not cfg.central.host:
+        host_stack = cfg.central.host_stack
+        if host_stack is None:  # parse_config refuses this; keeps the type checker honest
+            raise ValueError("gdpr-platform:central.hostStack is required when host is false")
+        return CentralHubReference(
+            "central", CentralHubReferenceArgs(host_stack=host_stack), opts=in_region
+        )
+    return CentralHub(
+        "central",
+        CentralHubArgs(
+            stack=cfg.stack,
+            region=primary.name,
+            settings=cfg.central,
+            protection=cfg.protection,
+            vpc_id=primary.network.vpc.id,
+            vpc_cidr=cfg.network.vpc_cidrs[primary.name],
+            private_subnet_ids=primary.network.private_subnet_ids,
+            isolated_subnet_ids=primary.network.isolated_subnet_ids,
+            queues_key_arn=primary.keys.arns["queues"],
+            secrets_key_arn=primary.keys.arns["secrets"],
+            logs_key_arn=primary.keys.arns["logs"],
+            database_key_arn=primary.keys.arns["database"],
+            code=code,
+        ),
+        opts=in_region,
+    )
+
+
+def _build_audit(cfg: StackConfig, region: Region, code: pulumi.AssetArchive) -> AuditPipeline:
+    return AuditPipeline(
+        f"audit-{region.name}",
+        AuditPipelineArgs(
+            stack=cfg.stack,
+            jurisdiction=cfg.jurisdiction,
+            region=region.name,
+            settings=cfg.audit,
+            protect=cfg.protection.protect_resources,
+            vpc_id=region.network.vpc.id,
+            private_subnet_ids=region.network.private_subnet_ids,
+            audit_key_arn=region.keys.arns["audit"],
+            queues_key_arn=region.keys.arns["queues"],
+            secrets_key_arn=region.keys.arns["secrets"],
+            logs_key_arn=region.keys.arns["logs"],
+            code=code,
+        ),
+        opts=pulumi.ResourceOptions(provider=region.provider),
+    )
+
+
+def _central_outputs(central: CentralHub | CentralHubReference) -> dict[str, Any]:
+    """The hub's queue for the API's producers; the database endpoint only where it is.
+
+    In a producer stack these name a queue in the hosting stack's region: a CROSS-BORDER
+    path (us -> eu-central-1), for pseudonymized or aggregate central events only.
+    """
+    outputs: dict[str, Any] = {
+        "centralQueueUrl": central.queue_url,
+        "centralQueueArn": central.queue_arn,
+    }
+    if isinstance(central, CentralHub):
+        outputs["centralDatabaseEndpoint"] = central.database_endpoint
+    return outputs
 
 
 def _outputs(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[str, Any]:

@@ -55,6 +55,9 @@ def _computed_state(
     extra = _EXTRA_STATE.get(type_token)
     if extra is not None:
         state.update(extra(name, suffix, where))
+    if type_token == "aws:cloudwatch/logGroup:LogGroup" and isinstance(inputs.get("name"), str):
+        # A named group's ARN names it: IAM policies scoped to the group must match.
+        state["arn"] = f"arn:aws:logs:{where}:{ACCOUNT_ID}:log-group:{inputs['name']}"
     return state
 
 
@@ -70,7 +73,68 @@ _EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-{suffix}",
         "name": f"{name}-{suffix}",
     },
+    "aws:sqs/queue:Queue": lambda name, suffix, region: {
+        "arn": f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{name}-{suffix}",
+        "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{name}-{suffix}",
+        "name": f"{name}-{suffix}",
+    },
+    "aws:lambda/function:Function": lambda name, suffix, region: {
+        "arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}-{suffix}",
+        "invokeArn": (
+            f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/"
+            f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}-{suffix}/invocations"
+        ),
+        "qualifiedArn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}-{suffix}:$LATEST",
+    },
+    # S3 ARNs name no region; the bucket's id is its name.
+    "aws:s3/bucket:Bucket": lambda name, suffix, region: {
+        "arn": f"arn:aws:s3:::{name}-{suffix}",
+        "bucket": f"{name}-{suffix}",
+        "id": f"{name}-{suffix}",
+        "bucketRegionalDomainName": f"{name}-{suffix}.s3.{region}.amazonaws.com",
+    },
+    "aws:secretsmanager/secret:Secret": lambda name, suffix, region: {
+        "arn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-{suffix}-AbCdEf",
+    },
+    "aws:ec2/securityGroup:SecurityGroup": lambda name, suffix, region: {
+        "id": f"sg-{suffix}{suffix[:1]}",
+    },
+    "aws:rds/cluster:Cluster": lambda name, suffix, region: {
+        "arn": f"arn:aws:rds:{region}:{ACCOUNT_ID}:cluster:{name}-{suffix}",
+        "endpoint": f"{name}-{suffix}.cluster-c0ffee.{region}.rds.amazonaws.com",
+        "readerEndpoint": f"{name}-{suffix}.cluster-ro-c0ffee.{region}.rds.amazonaws.com",
+        "clusterResourceId": f"cluster-{suffix.upper()}",
+        # What manage_master_user_password yields: the secret AWS creates for the cluster.
+        "masterUserSecrets": [
+            {
+                "secretArn": (
+                    f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!cluster-{suffix}"
+                ),
+                "kmsKeyId": "",
+                "secretStatus": "active",
+            }
+        ],
+    },
 }
+
+#: Where each stack of this project keeps the central hub, as the mocks' hosting stacks
+#: would export it (the hub lives in the hosting stack's primary region).
+HUB_STACK_REGIONS: dict[str, str] = {"eu": "eu-central-1", "us": "us-east-1"}
+
+
+def stack_reference_outputs(stack_name: str) -> dict[str, Any]:
+    """Plausible outputs of the stack ``<org>/<project>/<stack>`` names; {} if unknown."""
+    region = HUB_STACK_REGIONS.get(stack_name.rsplit("/", 1)[-1])
+    if region is None:
+        return {}
+    queue = f"central-consumer-queue-{_short_hash(stack_name)}"
+    return {
+        "centralQueueArn": f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{queue}",
+        "centralQueueUrl": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{queue}",
+        "centralDatabaseEndpoint": (
+            f"gdpr-platform-central.cluster-c0ffee.{region}.rds.amazonaws.com"
+        ),
+    }
 
 
 def register_computed_state(
@@ -97,6 +161,13 @@ class PlatformMocks(pulumi.runtime.Mocks):
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", inputs
+        if args.typ == "pulumi:pulumi:StackReference":
+            stack_name = str(inputs.get("name") or args.resource_id or args.name)
+            return stack_name, {
+                "name": stack_name,
+                "outputs": stack_reference_outputs(stack_name),
+                "secretOutputNames": [],
+            }
         own_region = inputs.get("region")
         region = (
             own_region if isinstance(own_region, str) else self.region_of_provider(args.provider)
@@ -186,6 +257,36 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             }
         )
         return super().RegisterResource(request)
+
+    def ReadResource(self, request: Any) -> Any:
+        """Reads (a ``StackReference`` is one) are recorded too, marked ``read``.
+
+        They create nothing: a read names an existing resource, here another stack.
+        """
+        self.records.append(
+            {
+                "urn": self.make_urn(request.parent, request.type, request.name),
+                "type": request.type,
+                "name": request.name,
+                "custom": True,
+                "read": True,
+                "parent": request.parent or None,
+                "provider": request.provider or None,
+                "region": None,
+                "inputs": json_format.MessageToDict(
+                    request.properties, preserving_proto_field_name=True
+                ),
+                "dependencies": list(request.dependencies),
+                "propertyDependencies": {},
+                "options": {
+                    "protect": False,
+                    "ignoreChanges": [],
+                    "deleteBeforeReplace": False,
+                    "additionalSecretOutputs": [],
+                },
+            }
+        )
+        return super().ReadResource(request)
 
     def _apply_stack_transforms(self, request: Any) -> None:
         if not self._stack_transforms:
