@@ -5,7 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements*.txt policies/requirements.txt app/requirements*.txt app/lambdas/requirements.txt constraints.txt 2>/dev/null | sha256sum | cut -c1-12)
 
-.PHONY: preview preview-json test lint typecheck pytest postgres bench clean
+.PHONY: preview preview-json test lint typecheck pytest postgres bench clean lambda-layer
+LAYER  := build/lambda-layer/.built-$(shell cat app/lambdas/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -13,18 +14,29 @@ $(STAMP):
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
+## The Lambda handlers' third-party packages, built for the Lambda runtime (python3.12,
+## arm64) whatever this machine is; the program ships them as a layer per region.
+lambda-layer: $(LAYER)
+$(LAYER): $(STAMP)
+	rm -rf build/lambda-layer
+	$(BIN)/python -m pip install --quiet --target build/lambda-layer/python \
+		--platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
+		--implementation cp --python-version 3.12 --only-binary=:all: \
+		-r app/lambdas/requirements.txt
+	touch $@
+
 ## The main job: offline preview of both stacks, policy pack included; fails on a
 ## mandatory violation or bad config.
-preview: $(STAMP)
+preview: $(STAMP) $(LAYER)
 	$(BIN)/python -m tools.preview --stack eu
 	$(BIN)/python -m tools.preview --stack us
 
-preview-json: $(STAMP)
+preview-json: $(STAMP) $(LAYER)
 	$(BIN)/python -m tools.preview --stack eu --json
 	$(BIN)/python -m tools.preview --stack us --json
 
 ## Lint, type-check, then every test (PostgreSQL and moto are started by the fixtures).
-test: $(STAMP) postgres lint typecheck pytest
+test: $(STAMP) $(LAYER) postgres lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,7 +46,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy .
 	@if [ -f policies/__main__.py ]; then $(BIN)/mypy policies/__main__.py; fi
 
-pytest: $(STAMP) postgres
+pytest: $(STAMP) $(LAYER) postgres
 	$(BIN)/python -m pytest
 
 postgres:
@@ -43,8 +55,8 @@ postgres:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	fi
 
-bench: $(STAMP) postgres
+bench: $(STAMP) $(LAYER) postgres
 	$(BIN)/python bench/preview_bench.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -44,6 +44,8 @@ class AuditPipelineArgs:
     secrets_key_arn: pulumi.Input[str]
     logs_key_arn: pulumi.Input[str]
     code: pulumi.AssetArchive
+    #: The region's layer with the handlers' third-party packages.
+    layer_arn: pulumi.Input[str] | None = None
     alarm_topic_arn: pulumi.Input[str] | None = None
 
 
@@ -225,9 +227,10 @@ class AuditPipeline(pulumi.ComponentResource):
                 logs_key_arn=args.logs_key_arn,
                 log_group_name=f"/gdpr-platform/{args.stack}/lambda/audit-shipper",
                 code=args.code,
+                layer_arns=[args.layer_arn] if args.layer_arn is not None else [],
                 environment={
                     "INSTITUTION_URL": args.settings.institution_url,
-                    "INSTITUTION_SECRET_ARN": self.institution_secret.arn,
+                    "INSTITUTION_CREDENTIAL_SECRET_ARN": self.institution_secret.arn,
                     "AUDIT_BUCKET_NAME": self.bucket.bucket,
                     "JURISDICTION": args.jurisdiction,
                 },

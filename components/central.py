@@ -47,6 +47,8 @@ class CentralHubArgs:
     logs_key_arn: pulumi.Input[str]
     database_key_arn: pulumi.Input[str]
     code: pulumi.AssetArchive
+    #: The region's layer with the handlers' third-party packages.
+    layer_arn: pulumi.Input[str] | None = None
     alarm_topic_arn: pulumi.Input[str] | None = None
 
 
@@ -213,6 +215,7 @@ class CentralHub(pulumi.ComponentResource):
                 logs_key_arn=args.logs_key_arn,
                 log_group_name=f"/gdpr-platform/{args.stack}/lambda/central-consumer",
                 code=args.code,
+                layer_arns=[args.layer_arn] if args.layer_arn is not None else [],
                 environment={
                     "CENTRAL_DB_HOST": self.cluster.endpoint,
                     "CENTRAL_DB_PORT": str(POSTGRES_PORT),

@@ -21,7 +21,12 @@ from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.providers import regional_providers
 from components.tagging import register_required_tags
-from components.workers import lambda_code
+from components.workers import (
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_RUNTIME,
+    lambda_code,
+    lambda_dependencies,
+)
 
 PROJECT = "gdpr-platform"
 
@@ -43,8 +48,11 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     providers = regional_providers(cfg.stack, cfg.regions.all)
     regions = {name: _build_region(cfg, name, providers[name]) for name in cfg.regions.all}
     code = lambda_code()
-    central = _build_central(cfg, regions[cfg.regions.primary], code)
-    audits = {name: _build_audit(cfg, r, code) for name, r in regions.items()}
+    dependencies = lambda_dependencies()
+    layers = {name: _lambda_layer(cfg, r, dependencies) for name, r in regions.items()}
+    primary = cfg.regions.primary
+    central = _build_central(cfg, regions[primary], code, layers[primary].arn)
+    audits = {name: _build_audit(cfg, r, code, layers[name].arn) for name, r in regions.items()}
     return {
         **_outputs(cfg, regions),
         **_central_outputs(central),
@@ -81,7 +89,7 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
 
 
 def _build_central(
-    cfg: StackConfig, primary: Region, code: pulumi.AssetArchive
+    cfg: StackConfig, primary: Region, code: pulumi.AssetArchive, layer_arn: pulumi.Input[str]
 ) -> CentralHub | CentralHubReference:
     """The hub in the hosting stack's primary region; elsewhere, a reference to it."""
     in_region = pulumi.ResourceOptions(provider=primary.provider)
@@ -108,12 +116,29 @@ def _build_central(
             logs_key_arn=primary.keys.arns["logs"],
             database_key_arn=primary.keys.arns["database"],
             code=code,
+            layer_arn=layer_arn,
         ),
         opts=in_region,
     )
 
 
-def _build_audit(cfg: StackConfig, region: Region, code: pulumi.AssetArchive) -> AuditPipeline:
+def _lambda_layer(
+    cfg: StackConfig, region: Region, dependencies: pulumi.FileArchive
+) -> aws.lambda_.LayerVersion:
+    return aws.lambda_.LayerVersion(
+        f"lambda-deps-{region.name}",
+        layer_name=f"{PROJECT}-{cfg.stack}-deps",
+        description="Third-party packages of the platform's Lambda handlers",
+        code=dependencies,
+        compatible_runtimes=[LAMBDA_RUNTIME],
+        compatible_architectures=[LAMBDA_ARCHITECTURE],
+        opts=pulumi.ResourceOptions(provider=region.provider),
+    )
+
+
+def _build_audit(
+    cfg: StackConfig, region: Region, code: pulumi.AssetArchive, layer_arn: pulumi.Input[str]
+) -> AuditPipeline:
     return AuditPipeline(
         f"audit-{region.name}",
         AuditPipelineArgs(
@@ -129,6 +154,7 @@ def _build_audit(cfg: StackConfig, region: Region, code: pulumi.AssetArchive) ->
             secrets_key_arn=region.keys.arns["secrets"],
             logs_key_arn=region.keys.arns["logs"],
             code=code,
+            layer_arn=layer_arn,
         ),
         opts=pulumi.ResourceOptions(provider=region.provider),
     )

@@ -34,21 +34,38 @@ KMS_DATA_KEY_REUSE_SECONDS = 300
 VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole"
 
 
-def lambda_code(app_dir: Path = PROJECT_DIR / "app") -> pulumi.AssetArchive:
-    """The ``app`` package as the Lambda sees it (``app/lambdas/...`` importable).
+#: Third-party packages of the handlers (app/lambdas/requirements.txt), built for the
+#: Lambda runtime's platform by ``make lambda-layer``; shipped as a layer per region.
+LAMBDA_LAYER_DIR = PROJECT_DIR / "build" / "lambda-layer"
 
-    Lists the ``.py`` files one by one rather than archiving the directory, so that
-    ``__pycache__`` and test leftovers never change the archive's hash (a spurious update).
+
+def lambda_code(app_dir: Path = PROJECT_DIR / "app") -> pulumi.AssetArchive:
+    """The handlers as the Lambda sees them (``app.lambdas.*`` importable), nothing else.
+
+    Lists the files one by one rather than archiving the directory, so that
+    ``__pycache__`` and test leftovers never change the archive's hash (a spurious update),
+    and the API's code stays out of the functions.
     """
-    files = sorted(
+    handlers = sorted(
         p
-        for p in app_dir.rglob("*")
-        if p.is_file() and p.suffix in {".py", ".typed"} and "__pycache__" not in p.parts
+        for p in (app_dir / "lambdas").rglob("*")
+        if p.is_file() and p.suffix in {".py", ".sql", ".typed"} and "__pycache__" not in p.parts
     )
+    files = [app_dir / "__init__.py", *handlers]
     assets: dict[str, pulumi.Asset | pulumi.Archive] = {
         f"app/{p.relative_to(app_dir).as_posix()}": pulumi.FileAsset(str(p)) for p in files
     }
     return pulumi.AssetArchive(assets)
+
+
+def lambda_dependencies(layer_dir: Path = LAMBDA_LAYER_DIR) -> pulumi.FileArchive:
+    """The built dependencies; stops the program with the fix when they are missing."""
+    if not (layer_dir / "python").is_dir():
+        raise pulumi.RunError(
+            f"{layer_dir.relative_to(PROJECT_DIR)} is missing: run `make lambda-layer` "
+            f"(builds app/lambdas/requirements.txt for {LAMBDA_RUNTIME}/{LAMBDA_ARCHITECTURE})"
+        )
+    return pulumi.FileArchive(str(layer_dir))
 
 
 def deny_insecure_transport(resource_arns: Sequence[str], service: str) -> dict[str, Any]:
@@ -78,6 +95,8 @@ class QueueWorkerArgs:
     #: A fixed, readable log group name; the function logs there through ``logging_config``.
     log_group_name: str
     code: pulumi.AssetArchive
+    #: Layers with the handlers' third-party packages (one per region: layers are regional).
+    layer_arns: Sequence[pulumi.Input[str]] = ()
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     #: IAM statements the handler needs beyond its queue, keys and log group.
     extra_statements: pulumi.Input[Sequence[Mapping[str, Any]]] = field(default_factory=list)
@@ -255,6 +274,7 @@ class QueueWorker(pulumi.ComponentResource):
             architectures=[LAMBDA_ARCHITECTURE],
             handler=args.handler,
             code=args.code,
+            layers=list(args.layer_arns),
             role=self.role.arn,
             memory_size=settings.memory_mb,
             timeout=settings.timeout_seconds,

@@ -286,7 +286,7 @@ def test_shipper_function_and_its_event_source_mapping(stack: PreviewResult) -> 
         env = inputs["environment"]["variables"]
         assert env["INSTITUTION_URL"] == stack.config.audit.institution_url
         assert env["INSTITUTION_URL"].startswith("https://")
-        assert region_of_arn(env["INSTITUTION_SECRET_ARN"]) == region
+        assert region_of_arn(env["INSTITUTION_CREDENTIAL_SECRET_ARN"]) == region
         assert env["AUDIT_BUCKET_NAME"] == stack.outputs["auditBucketNames"][region]
         esm = by_name(stack, f"audit-{region}-shipper-esm")
         assert esm["inputs"]["functionResponseTypes"] == ["ReportBatchItemFailures"]
