@@ -276,7 +276,7 @@ def test_every_cluster_is_hardened(stack: PreviewResult) -> None:
         assert inputs["backupRetentionPeriod"] >= 7
         assert inputs["copyTagsToSnapshot"] is True
         assert inputs["enabledCloudwatchLogsExports"] == ["postgresql"]
-        assert inputs["port"] == 5432
+        assert inputs["port"] == stack.config.database.port
         assert "dbClusterParameterGroupName" in inputs
         assert cluster["propertyDependencies"]["dbSubnetGroupName"]
 
@@ -290,7 +290,8 @@ def test_instances_are_private_monitored_and_encrypted_in_their_region(
         assert inputs["publiclyAccessible"] is False
         assert inputs["performanceInsightsEnabled"] is True
         assert arn_region(inputs["performanceInsightsKmsKeyId"]) == instance["region"]
-        assert inputs["monitoringInterval"] == 60
+        assert inputs["monitoringInterval"] == stack.config.database.monitoring_interval_seconds
+        assert inputs["monitoringInterval"] > 0
         assert set(instance["propertyDependencies"]["monitoringRoleArn"]) <= roles
         assert inputs["monitoringRoleArn"].startswith("arn:aws:iam::")
 
@@ -445,7 +446,7 @@ def test_parameter_groups_force_tls_and_log_without_values(stack: PreviewResult)
         assert values["rds.force_ssl"] == "1"
         assert values["ssl_min_protocol_version"] == "TLSv1.2"
         assert values["log_connections"] == "1"
-        assert values["log_min_duration_statement"] == "1000"
+        assert values["log_min_duration_statement"] == str(stack.config.database.slow_statement_ms)
         assert values["log_parameter_max_length"] == "0"
     for cluster in of_type(stack, CLUSTER):
         (dep,) = cluster["propertyDependencies"]["dbClusterParameterGroupName"]
@@ -598,3 +599,66 @@ def test_a_64_shard_layout_previews_and_publishes_in_parts(preview_with: Preview
     # Shared per region, so 64 shards stay inside RDS quotas (50 of each per region).
     assert len(of_type(big, PARAMS)) == 2
     assert len(of_type(big, "aws:rds/subnetGroup:SubnetGroup")) == 2
+
+
+# -- the shared per-region component on its own ------------------------------------------
+
+
+def region_records(**changes: Any) -> list[ResourceRecord]:
+    """Register one DatabaseRegion under the recording mocks; return what it registered."""
+    import pulumi
+    import pulumi_aws as aws
+    from pulumi.runtime import config as runtime_config
+    from pulumi.runtime import settings as runtime_settings
+
+    from components.database import DatabaseRegion, DatabaseRegionArgs
+    from tools.mocks import install
+
+    runtime_settings.ROOT.set(None)
+    runtime_config.CONFIG.set({})
+    monitor = install("gdpr-platform", "unit")
+    args = DatabaseRegionArgs(
+        region="eu-west-1",
+        vpc_id="vpc-0123",
+        isolated_subnet_ids=["subnet-a", "subnet-b"],
+        client_cidrs=["10.11.0.0/19"],
+        engine_version="16.6",
+        port=5432,
+        slow_statement_ms=1000,
+        monitoring_interval_seconds=0,
+    )
+    for key, value in changes.items():
+        setattr(args, key, value)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def register() -> pulumi.Output[None]:
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        DatabaseRegion("database-eu-west-1", args, pulumi.ResourceOptions(provider=provider))
+        return pulumi.Output.from_input(None)
+
+    register()
+    return monitor.records
+
+
+def test_database_region_admits_named_security_groups_on_the_port_only() -> None:
+    records = region_records(source_security_group_ids=["sg-eks-nodes"])
+    (group,) = [r for r in records if r["type"] == SG]
+    rules = group["inputs"]["ingress"]
+    assert [r.get("securityGroups") for r in rules] == [None, ["sg-eks-nodes"]]
+    assert all((r["fromPort"], r["toPort"]) == (5432, 5432) for r in rules)
+    # No Enhanced Monitoring asked for, so no role either.
+    assert not [r for r in records if r["type"] == "aws:iam/role:Role"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"client_cidrs": ["0.0.0.0/0"]}, "open the database to everyone"),
+        ({"client_cidrs": []}, "no client CIDR or security group"),
+    ],
+)
+def test_database_region_refuses_open_or_unreachable_databases(
+    changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        region_records(**changes)
