@@ -662,3 +662,39 @@ def test_database_region_refuses_open_or_unreachable_databases(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         region_records(**changes)
+
+
+@pytest.mark.parametrize("shards", [1, 4, 9, 64, 256])
+def test_shard_map_parts_fit_ssm_with_real_length_names(shards: int) -> None:
+    """The size estimate holds for AWS-length endpoints and ARNs, not just the mocks'."""
+    from app.shardmap import IdBlock, RegionEndpoints
+    from components.shardmap_parameter import MAX_VALUE_BYTES, part_count, split_document
+
+    prefix = "gdpr-platform-production-eu"  # longer than any stack name we use
+    regions = ["eu-central-1", "eu-west-1", "eu-south-2"]
+    layout = ShardMap.uniform("eu", IdBlock(0, 10_000_000), 30_000, shards)
+
+    def endpoints(index: int) -> dict[str, RegionEndpoints]:
+        name = f"{prefix}-shard-{index:02d}"
+        return {
+            region: RegionEndpoints(
+                writer=f"{name}.global-abcdefghijkl.global.rds.amazonaws.com",
+                reader=f"{name}-{region}.cluster-ro-abcdefghijkl.{region}.rds.amazonaws.com",
+                port=5432,
+                database="app",
+                secret_arn=(
+                    f"arn:aws:secretsmanager:{region}:123456789012:secret:"
+                    f"{prefix}/shard-{index:02d}/master-AbCdEf"
+                ),
+            )
+            for region in regions
+        }
+
+    document = layout.with_endpoints([endpoints(i) for i in range(shards)]).to_dict()
+    parts = part_count(shards, len(regions), len(prefix))
+    names = [f"/p/part-{i:02d}" for i in range(parts)]
+    head, chunks = split_document(document, parts, names)
+    for value in [head, *chunks]:
+        assert len(json.dumps(value, separators=(",", ":")).encode()) <= MAX_VALUE_BYTES
+    assert assemble(head, dict(zip(names, chunks, strict=True))) == document
+    assert ShardMap.from_dict(assemble(head, dict(zip(names, chunks, strict=True))))
