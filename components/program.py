@@ -214,8 +214,13 @@ def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[st
         opts=in_primary,
     )
     return {
+        # {jurisdiction, idBlock, signupShard, shards: [{index, name, start, end,
+        #  regions: {region: {writer, reader, port, database, secretArn}}}]}: the API routes by it.
         "shardMap": shard_map,
+        # SSM name of the same document in every region (split into parts when over 8 KB).
         "shardMapParameter": parameter_path,
+        # {shard name: global cluster identifier}, for runbooks (switchover, upgrades).
         "globalClusterIds": {s.shard: s.global_cluster.id for s in shards},
+        # {region: security group of the databases}, for workloads that need a rule to it.
         "databaseSecurityGroupIds": {name: b.security_group.id for name, b in bases.items()},
     }
