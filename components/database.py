@@ -397,7 +397,9 @@ class ShardDatabase(pulumi.ComponentResource):
                 "dbClusterIdentifier": writer.cluster_identifier,
             }
         )
-        # Once a rotation function owns the secret, its versions are not Pulumi's to undo.
+        # Once a rotation function owns the secret, its versions are not Pulumi's to undo;
+        # a new password is then asked of the function ("rotate now"), not by bumping
+        # masterPasswordVersion, which would change the cluster but not this ignored value.
         rotated = ["secretString", "versionStages"] if args.rotation else []
         version = aws.secretsmanager.SecretVersion(
             f"{self._name}-master",
