@@ -16,10 +16,28 @@ from components.central import (
     CentralHubReference,
     CentralHubReferenceArgs,
 )
+from components.cidr import carve_subnets
 from components.config import StackConfig
+from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, LinkEnd
+from components.database import (
+    DatabaseRegion,
+    DatabaseRegionArgs,
+    DataProtection,
+    ReaderScaling,
+    SecretRotation,
+    ShardDatabase,
+    ShardDatabaseArgs,
+    ShardRegion,
+    endpoints_by_shard,
+)
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.providers import regional_providers
+from components.shardmap_parameter import (
+    ParameterRegion,
+    ShardMapParameter,
+    ShardMapParameterArgs,
+)
 from components.tagging import register_required_tags
 from components.workers import (
     LAMBDA_ARCHITECTURE,
@@ -27,6 +45,7 @@ from components.workers import (
     lambda_code,
     lambda_dependencies,
 )
+from policies.gdpr_pack.jurisdictions import allowed_regions
 
 PROJECT = "gdpr-platform"
 
@@ -56,6 +75,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     return {
         **_outputs(cfg, regions),
         **_central_outputs(central),
+        **_build_data_tier(cfg, regions),
         "auditBucketNames": {name: a.bucket.bucket for name, a in audits.items()},
     }
 
@@ -180,8 +200,138 @@ def _outputs(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[str, Any]:
         "jurisdiction": cfg.jurisdiction,
         "primaryRegion": cfg.regions.primary,
         "regions": list(cfg.regions.all),
-        "shardMap": cfg.shard_map.to_json(),
         "vpcIds": {name: r.network.vpc.id for name, r in regions.items()},
         "privateSubnetIds": {name: r.network.private_subnet_ids for name, r in regions.items()},
         "kmsKeyArns": {name: dict(r.keys.arns) for name, r in regions.items()},
+    }
+
+
+def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[str, Any]:
+    """Links between the regions, one global database per shard, the published shard map."""
+    primary = regions[cfg.regions.primary]
+    in_primary = pulumi.ResourceOptions(provider=primary.provider)
+    private_cidrs = {
+        name: list(carve_subnets(cfg.network.vpc_cidrs[name], cfg.network.az_count).private)
+        for name in regions
+    }
+    JurisdictionLinks(
+        "links",
+        JurisdictionLinksArgs(
+            mode=cfg.network.connectivity,
+            primary=primary.name,
+            ends={
+                name: LinkEnd(
+                    region=name,
+                    provider=r.provider,
+                    vpc_id=r.network.vpc.id,
+                    vpc_cidr=cfg.network.vpc_cidrs[name],
+                    private_subnet_ids=r.network.private_subnet_ids,
+                    route_table_ids=[
+                        *r.network.private_route_table_ids,
+                        *r.network.isolated_route_table_ids,
+                    ],
+                )
+                for name, r in regions.items()
+            },
+            allowed_regions=allowed_regions(cfg.jurisdiction, adequacy=cfg.regions.allow_adequacy),
+        ),
+        opts=in_primary,
+    )
+
+    db = cfg.database
+    bases = {
+        name: DatabaseRegion(
+            f"database-{name}",
+            DatabaseRegionArgs(
+                region=name,
+                vpc_id=r.network.vpc.id,
+                isolated_subnet_ids=r.network.isolated_subnet_ids,
+                # Every region writes to the primary's writer over the link; a secondary's
+                # readers serve only their own region.
+                client_cidrs=(
+                    [c for cidrs in private_cidrs.values() for c in cidrs]
+                    if r.is_primary
+                    else private_cidrs[name]
+                ),
+                engine_version=db.engine_version,
+                port=db.port,
+                slow_statement_ms=db.slow_statement_ms,
+                monitoring_interval_seconds=db.monitoring_interval_seconds,
+            ),
+            opts=pulumi.ResourceOptions(provider=r.provider),
+        )
+        for name, r in regions.items()
+    }
+    placements = {
+        name: ShardRegion(
+            region=name,
+            provider=r.provider,
+            base=bases[name],
+            database_key_arn=r.keys.arns["database"],
+            secrets_key_arn=r.keys.arns["secrets"],
+            logs_key_arn=r.keys.arns["logs"],
+        )
+        for name, r in regions.items()
+    }
+    scaling = db.reader_autoscaling
+    rotation = db.master_secret_rotation
+    prefix = f"{PROJECT}-{cfg.stack}"
+    shards = [
+        ShardDatabase(
+            shard.name,
+            ShardDatabaseArgs(
+                shard=shard.name,
+                identifier_prefix=prefix,
+                primary=placements[primary.name],
+                secondaries=[placements[name] for name in cfg.regions.secondaries],
+                engine_version=db.engine_version,
+                instance_class=db.instance_class,
+                primary_reader_count=db.primary_reader_count,
+                secondary_reader_count=db.secondary_reader_count,
+                backup_retention_days=db.backup_retention_days,
+                database_name=db.database_name,
+                port=db.port,
+                performance_insights_retention_days=db.performance_insights_retention_days,
+                monitoring_interval_seconds=db.monitoring_interval_seconds,
+                log_retention_days=db.log_retention_days,
+                password_version=db.master_password_version,
+                protection=DataProtection.for_stack(cfg.protection, production=cfg.is_production),
+                reader_scaling=(
+                    ReaderScaling(
+                        scaling.min_capacity, scaling.max_capacity, scaling.target_cpu_percent
+                    )
+                    if scaling
+                    else None
+                ),
+                rotation=SecretRotation(rotation.lambda_arn, rotation.days) if rotation else None,
+            ),
+            opts=in_primary,
+        )
+        for shard in cfg.shard_map.shards
+    ]
+    shard_map = endpoints_by_shard(shards).apply(
+        lambda endpoints: cfg.shard_map.with_endpoints(endpoints).to_json()
+    )
+    parameter_path = f"/{PROJECT}/{cfg.stack}/shard-map"
+    ShardMapParameter(
+        "shard-map",
+        ShardMapParameterArgs(
+            path=parameter_path,
+            document=shard_map,
+            shard_count=len(shards),
+            regions=[ParameterRegion(name, r.provider) for name, r in regions.items()],
+            name_length=len(prefix),
+        ),
+        opts=in_primary,
+    )
+    return {
+        # {jurisdiction, idBlock, signupShard, shards: [{index, name, start, end,
+        #  regions: {region: {writer, reader, port, database, secretArn}}}]}: the API routes by it.
+        "shardMap": shard_map,
+        # SSM name of the same document in every region (split into parts when over 8 KB).
+        "shardMapParameter": parameter_path,
+        # {shard name: global cluster identifier}, for runbooks (switchover, upgrades).
+        "globalClusterIds": {s.shard: s.global_cluster.id for s in shards},
+        # {region: security group of the databases}, for workloads that need a rule to it.
+        "databaseSecurityGroupIds": {name: b.security_group.id for name, b in bases.items()},
     }

@@ -93,17 +93,21 @@ _EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
         "id": f"{name}-{suffix}",
         "bucketRegionalDomainName": f"{name}-{suffix}.s3.{region}.amazonaws.com",
     },
-    "aws:secretsmanager/secret:Secret": lambda name, suffix, region: {
-        "arn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-{suffix}-AbCdEf",
-    },
     "aws:ec2/securityGroup:SecurityGroup": lambda name, suffix, region: {
         "id": f"sg-{suffix}{suffix[:1]}",
     },
+    # Aurora: the shard map publishes these endpoints, so they must not arrive unknown.
+    "aws:rds/globalCluster:GlobalCluster": lambda name, suffix, region: {
+        "arn": f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{name}-{suffix}",
+        "globalClusterResourceId": f"cluster-{suffix}global",
+        "endpoint": f"{name}.global-{suffix}.global.rds.amazonaws.com",
+    },
     "aws:rds/cluster:Cluster": lambda name, suffix, region: {
         "arn": f"arn:aws:rds:{region}:{ACCOUNT_ID}:cluster:{name}-{suffix}",
-        "endpoint": f"{name}-{suffix}.cluster-c0ffee.{region}.rds.amazonaws.com",
-        "readerEndpoint": f"{name}-{suffix}.cluster-ro-c0ffee.{region}.rds.amazonaws.com",
+        "endpoint": f"{name}.cluster-{suffix}.{region}.rds.amazonaws.com",
+        "readerEndpoint": f"{name}.cluster-ro-{suffix}.{region}.rds.amazonaws.com",
         "clusterResourceId": f"cluster-{suffix.upper()}",
+        "hostedZoneId": "Z1RLNUO7B9Q6NB",
         # What manage_master_user_password yields: the secret AWS creates for the cluster.
         "masterUserSecrets": [
             {
@@ -114,6 +118,30 @@ _EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
                 "secretStatus": "active",
             }
         ],
+    },
+    "aws:rds/clusterInstance:ClusterInstance": lambda name, suffix, region: {
+        "arn": f"arn:aws:rds:{region}:{ACCOUNT_ID}:db:{name}-{suffix}",
+        "endpoint": f"{name}.{suffix}.{region}.rds.amazonaws.com",
+        "dbiResourceId": f"db-{suffix.upper()}",
+        "writer": False,
+    },
+    "aws:secretsmanager/secret:Secret": lambda name, suffix, region: {
+        "arn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-{suffix[:6]}",
+    },
+    "aws:ssm/parameter:Parameter": lambda name, suffix, region: {
+        "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter/{name}",
+        "version": 1,
+    },
+    "aws:ec2transitgateway/transitGateway:TransitGateway": lambda name, suffix, region: {
+        "id": f"tgw-{suffix}",
+        "associationDefaultRouteTableId": f"tgw-rtb-{suffix}a",
+        "propagationDefaultRouteTableId": f"tgw-rtb-{suffix}a",
+    },
+    "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": lambda name, suffix, region: {
+        "id": f"tgw-attach-{suffix}",
+    },
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": lambda name, suffix, region: {
+        "id": f"pcx-{suffix}",
     },
 }
 

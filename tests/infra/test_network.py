@@ -100,12 +100,15 @@ def test_private_routes_use_the_nat_of_their_own_az(eu: PreviewResult) -> None:
         assert nat["urn"] in route["propertyDependencies"]["natGatewayId"]
 
 
-def test_isolated_subnets_have_no_route_out(eu: PreviewResult) -> None:
+def test_isolated_subnets_reach_only_the_jurisdictions_other_vpcs(eu: PreviewResult) -> None:
     isolated_rt = by_name(eu, "network-eu-central-1-rt-isolated")
     routes_on_it = [
         r for r in of_type(eu, "aws:ec2/route:Route") if isolated_rt["urn"] in r["dependencies"]
     ]
-    assert routes_on_it == []
+    # No internet route: only the in-jurisdiction link the data tier adds.
+    assert {r["inputs"]["destinationCidrBlock"] for r in routes_on_it} == {"10.11.0.0/16"}
+    assert all("natGatewayId" not in r["inputs"] for r in routes_on_it)
+    assert all("gatewayId" not in r["inputs"] for r in routes_on_it)
 
 
 def test_interface_endpoints_sit_in_the_private_subnets(stack: PreviewResult) -> None:
