@@ -1,0 +1,132 @@
+"""One rule = a name, a one-line description, a level, a severity, tunable config, a check.
+
+Checks are plain functions over :class:`ResourceView` / :class:`StackView` that yield what is
+wrong; :meth:`Rule.policy` wraps them into the SDK's policy objects. Tests call the checks
+directly (fast) and also through the analyzer protocol (real).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .context import JurisdictionError, ResourceView, StackView
+
+ResourceCheck = Callable[[ResourceView, Mapping[str, Any]], Iterable[str]]
+StackCheck = Callable[[StackView, Mapping[str, Any]], Iterable[tuple[str, str]]]
+
+#: Config every jurisdiction-aware rule accepts.
+JURISDICTION_CONFIG: Mapping[str, Mapping[str, Any]] = {
+    "jurisdiction": {
+        "type": "string",
+        "enum": ["eu", "us"],
+        "description": "Jurisdiction of the stack; defaults to the stack name.",
+    },
+    "adequacy": {
+        "type": "boolean",
+        "default": False,
+        "description": "Also admit regions of countries with an adequacy decision.",
+    },
+}
+
+#: Classifications that may cross a border (design: only these may be a cross-border payload).
+CROSS_BORDER_CONFIG: Mapping[str, Mapping[str, Any]] = {
+    "crossBorderClassifications": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["pseudonymized", "aggregate", "public"],
+        "description": "data-classification tag values allowed to leave the jurisdiction.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    group: str
+    severity: Severity
+    enforcement_level: EnforcementLevel
+    fix: str
+    url: str
+    types: frozenset[str] = frozenset()
+    applies: Callable[[str], bool] | None = None
+    resource_check: ResourceCheck | None = None
+    stack_check: StackCheck | None = None
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    checkov: tuple[str, ...] = ()
+    security_hub: tuple[str, ...] = ()
+
+    def applies_to(self, type_token: str) -> bool:
+        if self.applies is not None:
+            return self.applies(type_token)
+        return type_token in self.types
+
+    def defaults(self) -> dict[str, Any]:
+        return {k: v["default"] for k, v in self.config.items() if "default" in v}
+
+    def message(self, problem: str) -> str:
+        return f"{problem}\nFix: {self.fix}\nSee {self.url}"
+
+    # -- direct evaluation (tests, tools) -------------------------------------------------
+
+    def check_resource(self, view: ResourceView, config: Mapping[str, Any]) -> list[str]:
+        if self.resource_check is None or not self.applies_to(view.type):
+            return []
+        merged = {**self.defaults(), **config}
+        try:
+            return [self.message(p) for p in self.resource_check(view, merged)]
+        except JurisdictionError as e:
+            return [self.message(str(e))]
+
+    def check_stack(self, stack: StackView, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if self.stack_check is None:
+            return []
+        merged = {**self.defaults(), **config}
+        try:
+            return [(urn, self.message(p)) for urn, p in self.stack_check(stack, merged)]
+        except JurisdictionError as e:
+            return [("", self.message(str(e)))]
+
+    # -- the SDK policy ------------------------------------------------------------------
+
+    def policy(self) -> Policy:
+        schema = PolicyConfigSchema(properties={k: dict(v) for k, v in self.config.items()})
+        common: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": self.enforcement_level,
+            "config_schema": schema if self.config else None,
+            "severity": self.severity,
+            "remediation_steps": self.fix,
+            "url": self.url,
+            "tags": [self.group],
+        }
+        if self.stack_check is not None:
+            return StackValidationPolicy(validate=self._validate_stack, **common)
+        return ResourceValidationPolicy(validate=self._validate_resource, **common)
+
+    def _validate_resource(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if not self.applies_to(args.resource_type):
+            return
+        view = ResourceView.from_policy(args)
+        for message in self.check_resource(view, args.get_config() or {}):
+            report(message, None)
+
+    def _validate_stack(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        stack = StackView.from_policy(args.resources)
+        for urn, message in self.check_stack(stack, args.get_config() or {}):
+            report(message, urn or None)
