@@ -30,6 +30,10 @@ def cmk_problem(what: str, key: Any, path: str) -> str | None:
     return None
 
 
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
 def _one(problem: str | None) -> list[str]:
     return [problem] if problem else []
 
@@ -132,7 +136,7 @@ def _key_rule(
         group=GROUP,
         severity=Severity.HIGH,
         enforcement_level=EnforcementLevel.MANDATORY,
-        fix=f"set {prop} to the region's customer-managed key for this purpose",
+        fix=f"set {_snake(prop)} to the region's customer-managed key for this purpose",
         url=url,
         types=frozenset({type_token}),
         resource_check=check,

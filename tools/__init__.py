@@ -1,0 +1,1 @@
+"""Developer tools: offline preview and the offline policy analyzer driver."""
