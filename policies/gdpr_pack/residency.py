@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .context import AWS_PROVIDER_TYPE, Jurisdiction, ResourceView, StackView, jurisdiction_for
+from .context import Jurisdiction, ResourceView, StackView, jurisdiction_for
 from .rule import CROSS_BORDER_CONFIG, JURISDICTION_CONFIG, Rule
 from .values import arn_region, as_list, get, is_unknown
 
@@ -85,20 +85,29 @@ def _region_problems(j: Jurisdiction, what: str, regions: list[Any]) -> Iterator
 
 
 def _applies_regional(type_token: str) -> bool:
-    view = ResourceView(type=type_token, urn="", name="", props={})
-    return type_token == AWS_PROVIDER_TYPE or view.is_regional_aws
+    return ResourceView(type=type_token, urn="", name="", props={}).is_regional_aws
+
+
+#: Resources CloudFront requires in us-east-1; they hold certificates and rules, not data.
+EDGE_TYPES = [
+    "aws:acm/certificate:Certificate",
+    "aws:acm/certificateValidation:CertificateValidation",
+    "aws:wafv2/webAcl:WebAcl",
+]
 
 
 def check_region(res: ResourceView, config: Mapping[str, Any]) -> Iterable[str]:
     j = jurisdiction_for(config, res.urn)
-    problem = region_problem(j, f"{res.type} {res.name!r}", res.effective_region())
+    region = res.effective_region()
+    if res.type in config.get("edgeTypes", []) and region == config.get("edgeRegion"):
+        return []
+    problem = region_problem(j, f"{res.type} {res.name!r}", region)
     return [problem] if problem else []
 
 
 REGION = Rule(
     name="aws-resource-require-region-in-jurisdiction",
-    description="Every regional AWS resource (and AWS provider) lives in a region of the "
-    "stack's jurisdiction.",
+    description="Every regional AWS resource lives in a region of the stack's jurisdiction.",
     group=GROUP,
     severity=Severity.CRITICAL,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -107,7 +116,20 @@ REGION = Rule(
     url="https://docs.aws.amazon.com/controltower/latest/controlreference/primary-region-deny-policy.html",
     applies=_applies_regional,
     resource_check=check_region,
-    config=CONFIG,
+    config={
+        **JURISDICTION_CONFIG,
+        "edgeRegion": {
+            "type": "string",
+            "default": "us-east-1",
+            "description": "The one region CloudFront takes certificates and web ACLs from.",
+        },
+        "edgeTypes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": EDGE_TYPES,
+            "description": "Types allowed in edgeRegion because CloudFront requires them there.",
+        },
+    },
 )
 
 
