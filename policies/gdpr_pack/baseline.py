@@ -250,6 +250,10 @@ def _public_ingress(stack: StackView) -> Iterator[tuple[ResourceView, ResourceVi
             yield rule, owners[0] if owners else None, rule.props.get("fromPort"), rule.props.get("toPort")
 
 
+def _port(value: Any) -> str:
+    return str(int(value)) if isinstance(value, int | float) else str(value)
+
+
 def check_public_ingress(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     allowed = {int(p) for p in config["publicPorts"]}
     balancers = stack.of_type(*LOAD_BALANCERS)
@@ -260,7 +264,7 @@ def check_public_ingress(stack: StackView, config: Mapping[str, Any]) -> Iterato
         single = from_port == to_port and from_port is not None and not is_unknown(from_port)
         if fronts_lb and single and int(from_port) in allowed:
             continue
-        ports = f"{from_port}-{to_port}" if from_port != to_port else str(from_port)
+        ports = f"{_port(from_port)}-{_port(to_port)}" if from_port != to_port else _port(from_port)
         yield (
             res.urn,
             f"{_kind(res)} {res.name!r} opens port(s) {ports} to the internet"

@@ -26,7 +26,6 @@ UNKNOWN_SENTINELS: frozenset[str] = frozenset(
         "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
     }
 )
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def is_unknown(value: object) -> bool:
@@ -84,14 +83,14 @@ def get(props: Mapping[str, Any], *path: str | int) -> Any:
 
 
 def known(value: Any, *path: str | int) -> Any:
-    """Return ``value``; raise the SDK's ``UnknownValueError`` when it is (or holds) an unknown.
+    """Return ``value``; raise the SDK's ``UnknownValueError`` when it is an unknown.
 
     For rules other than residency: the SDK turns the error into an advisory "can't run
-    policy during preview", exactly as if the rule had read the proxy itself.
+    policy during preview", exactly as if the rule had read the proxy itself. Only the value
+    itself is checked; unknowns deeper down matter only where a rule reads them.
     """
-    if contains_unknown(value):
-        sentinel = value if is_unknown(value) else UNKNOWN_STRING
-        raise UnknownValueError(sentinel, [str(p) for p in path])
+    if is_unknown(value):
+        raise UnknownValueError(value, [str(p) for p in path])
     return value
 
 
@@ -103,8 +102,9 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def truthy(value: Any) -> bool:
-    """Booleans may arrive as strings (provider inputs are JSON-encoded)."""
+def truthy(value: Any, *path: str | int) -> bool:
+    """Booleans may arrive as strings (provider inputs are JSON-encoded); unknown raises."""
+    known(value, *path)
     if isinstance(value, str):
         return value.strip().lower() == "true"
     return bool(value)

@@ -134,6 +134,11 @@ class Stack:
             target[steps[-1]] = value
         return changed
 
+    def remove(self, name: str) -> Stack:
+        changed = self.copy()
+        changed.records = [r for r in changed.records if r["name"] != name]
+        return changed
+
     def set_record(self, name: str, key: str, value: Any) -> Stack:
         changed = self.copy()
         changed.get(name)[key] = value
@@ -163,11 +168,11 @@ def compliant_stack(stack: str = "eu") -> Stack:
     s.add("aws:rds/globalCluster:GlobalCluster", "shard-0", {"globalClusterIdentifier": "shard-0",
           "engine": "aurora-postgresql", "storageEncrypted": True, "deletionProtection": True},
           region=primary)
-    pg_tls = {"family": "aurora-postgresql16", "name": "pg-tls",
-              "parameters": [{"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"}]}
-    s.add("aws:rds/clusterParameterGroup:ClusterParameterGroup", "pg-tls", pg_tls, region=primary)
-    s.add("aws:rds/clusterParameterGroup:ClusterParameterGroup", "pg-tls-secondary",
-          {**pg_tls, "name": "pg-tls-secondary"}, region=secondary)
+    for group, region in (("pg-tls", primary), ("pg-tls-secondary", secondary)):
+        s.add("aws:rds/clusterParameterGroup:ClusterParameterGroup", group, {
+            "family": "aurora-postgresql16", "name": group,
+            "parameters": [{"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"}],
+        }, region=region)
     cluster = {"engine": "aurora-postgresql", "storageEncrypted": True,
                "globalClusterIdentifier": "shard-0", "deletionProtection": True,
                "backupRetentionPeriod": 14, "copyTagsToSnapshot": True,
