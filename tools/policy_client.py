@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-import grpc
+import grpc  # type: ignore[import-untyped]
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -78,7 +78,12 @@ class Violation:
     level: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"policy": self.policy, "urn": self.urn, "message": self.message, "level": self.level}
+        return {
+            "policy": self.policy,
+            "urn": self.urn,
+            "message": self.message,
+            "level": self.level,
+        }
 
 
 # -- policy config: parse, reconcile, validate (engine: analyzer_config.go) ---------------
@@ -105,7 +110,9 @@ def load_policy_config(path: pathlib.Path | None) -> dict[str, dict[str, Any]]:
             if level is not None:
                 entry["enforcementLevel"] = _level(name, level)
         else:
-            raise PolicyConfigError(f"parsing {name!r}: {value!r} is not a valid value; must be a string or object")
+            raise PolicyConfigError(
+                f"parsing {name!r}: {value!r} is not a valid value; must be a string or object"
+            )
         if entry.get("enforcementLevel") is None and not entry["properties"]:
             continue  # the engine drops empty entries
         result[name] = entry
@@ -114,7 +121,9 @@ def load_policy_config(path: pathlib.Path | None) -> dict[str, dict[str, Any]]:
 
 def _level(name: str, value: object) -> str:
     if not isinstance(value, str) or value not in LEVEL_VALUES:
-        raise PolicyConfigError(f"parsing enforcement level for {name!r}: {value!r} is not a valid enforcement level")
+        raise PolicyConfigError(
+            f"parsing enforcement level for {name!r}: {value!r} is not a valid enforcement level"
+        )
     return value
 
 
@@ -127,8 +136,13 @@ def reconcile_policy_config(
     schemas: dict[str, dict[str, Any]] = {}
     for policy in info.policies:
         properties = json_format.MessageToDict(policy.configSchema.properties)
-        schemas[policy.name] = {"properties": properties, "required": list(policy.configSchema.required)}
-        defaults = {k: v["default"] for k, v in properties.items() if isinstance(v, dict) and "default" in v}
+        schemas[policy.name] = {
+            "properties": properties,
+            "required": list(policy.configSchema.required),
+        }
+        defaults = {
+            k: v["default"] for k, v in properties.items() if isinstance(v, dict) and "default" in v
+        }
         result[policy.name] = {
             "enforcementLevel": LEVEL_NAMES[policy.enforcementLevel],
             "properties": defaults,
@@ -141,12 +155,12 @@ def reconcile_policy_config(
     if all_level:
         for entry in result.values():
             entry["enforcementLevel"] = all_level
-    for name, entry in given.items():
+    for name, supplied in given.items():
         if name not in result:
             continue  # the engine ignores config for policies the pack does not have
-        if entry.get("enforcementLevel"):
-            result[name]["enforcementLevel"] = entry["enforcementLevel"]
-        result[name]["properties"].update(entry.get("properties", {}))
+        if supplied.get("enforcementLevel"):
+            result[name]["enforcementLevel"] = supplied["enforcementLevel"]
+        result[name]["properties"].update(supplied.get("properties", {}))
     if given:
         errors = [
             f"Policy {name!r}: {problem}"
@@ -172,7 +186,7 @@ def _validate(value: Any, schema: Mapping[str, Any], path: str = "") -> Iterator
     """The subset of JSON Schema the pack's config schemas use (type, enum, bounds, items,
     properties, additionalProperties, required)."""
     where = path or "(root)"
-    expected = schema.get("type")
+    expected = str(schema.get("type", ""))
     if expected in _JSON_TYPES:
         ok = isinstance(value, _JSON_TYPES[expected]) and not (
             expected in ("integer", "number") and isinstance(value, bool)
@@ -183,7 +197,8 @@ def _validate(value: Any, schema: Mapping[str, Any], path: str = "") -> Iterator
             yield f"{where}: Invalid type. Expected: {expected}, given: {type(value).__name__}"
             return
     if "enum" in schema and value not in schema["enum"]:
-        yield f"{where}: {where} must be one of the following: {', '.join(map(repr, schema['enum']))}"
+        choices = ", ".join(map(repr, schema["enum"]))
+        yield f"{where}: {where} must be one of the following: {choices}"
     if "minimum" in schema and isinstance(value, int | float) and value < schema["minimum"]:
         yield f"{where}: Must be greater than or equal to {schema['minimum']}"
     if "maximum" in schema and isinstance(value, int | float) and value > schema["maximum"]:
@@ -351,7 +366,7 @@ class PolicyPackProcess:
             PULUMI_STACK=self.stack,
             PULUMI_DRY_RUN="true" if self.dry_run else "false",
         )
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         # No engine to call back: the pack's Python host only parses the address.
         self._process = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
@@ -378,7 +393,8 @@ class PolicyPackProcess:
         self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
     def _read_port(self) -> int:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         lines: queue.Queue[bytes] = queue.Queue()
         stdout = self._process.stdout
         threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
@@ -438,7 +454,9 @@ class PolicyPackProcess:
         for record in resources:
             response = self.stub.Analyze(analyze_request(record, by_urn))
             found.update(_violations(response, record["urn"]))
-        stack = analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r, by_urn) for r in resources])
+        stack = analyzer_pb2.AnalyzeStackRequest(
+            resources=[stack_resource(r, by_urn) for r in resources]
+        )
         found.update(_violations(self.stub.AnalyzeStack(stack), ""))
         return sorted(found)
 
@@ -465,7 +483,11 @@ class PolicyPackProcess:
 
 @contextmanager
 def running_pack(
-    pack_dir: pathlib.Path, *, project: str, stack: str, stack_config: Mapping[str, str] | None = None
+    pack_dir: pathlib.Path,
+    *,
+    project: str,
+    stack: str,
+    stack_config: Mapping[str, str] | None = None,
 ) -> Iterator[PolicyPackProcess]:
     process = PolicyPackProcess(pack_dir, project=project, stack=stack, stack_config=stack_config)
     with process:

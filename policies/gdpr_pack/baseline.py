@@ -29,7 +29,11 @@ def _kind(res: ResourceView) -> str:
 # -- databases ---------------------------------------------------------------------------
 
 RDS_INSTANCES = frozenset(
-    {"aws:rds/clusterInstance:ClusterInstance", "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"}
+    {
+        "aws:rds/clusterInstance:ClusterInstance",
+        "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
+    }
 )
 
 
@@ -69,7 +73,11 @@ RDS_DELETION = Rule(
     fix="set deletion_protection=True",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_DeleteCluster.html",
     types=frozenset(
-        {"aws:rds/cluster:Cluster", "aws:rds/globalCluster:GlobalCluster", "aws:rds/instance:Instance"}
+        {
+            "aws:rds/cluster:Cluster",
+            "aws:rds/globalCluster:GlobalCluster",
+            "aws:rds/instance:Instance",
+        }
     ),
     resource_check=check_deletion_protection,
     checkov=("CKV_AWS_139",),
@@ -83,7 +91,9 @@ def check_backups(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
     problems = []
     if days is None or int(days) < minimum:
         shown = "unset (AWS default 1)" if days is None else str(int(days))
-        problems.append(f"{_kind(res)} {res.name!r} keeps backups {shown} days, less than {minimum}")
+        problems.append(
+            f"{_kind(res)} {res.name!r} keeps backups {shown} days, less than {minimum}"
+        )
     if not truthy(known(res.props.get("copyTagsToSnapshot"), "copyTagsToSnapshot")):
         problems.append(f"{_kind(res)} {res.name!r} does not copy tags to snapshots")
     return problems
@@ -95,11 +105,14 @@ RDS_BACKUPS = Rule(
     group=GROUP,
     severity=Severity.MEDIUM,
     enforcement_level=ADVISORY,
-    fix="set backup_retention_period to at least minBackupRetentionDays and copy_tags_to_snapshot=True",
+    fix="set backup_retention_period to at least minBackupRetentionDays and "
+    "copy_tags_to_snapshot=True",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html",
     types=frozenset({"aws:rds/cluster:Cluster", "aws:rds/instance:Instance"}),
     resource_check=check_backups,
-    config={"minBackupRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 7}},
+    config={
+        "minBackupRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 7}
+    },
     checkov=("CKV_AWS_133", "CKV_AWS_313"),
     security_hub=("RDS.11", "RDS.16"),
 )
@@ -170,10 +183,15 @@ EKS_LOGS = Rule(
 VPC = "aws:ec2/vpc:Vpc"
 
 
-def _attached(stack: StackView, owner: ResourceView, child_type: str, prop: str) -> list[ResourceView]:
+def _attached(
+    stack: StackView, owner: ResourceView, child_type: str, prop: str
+) -> list[ResourceView]:
     found = []
     for child in stack.of_type(child_type):
-        if owner.urn in child.property_dependencies.get(prop, []) or owner.urn in child.dependencies:
+        if (
+            owner.urn in child.property_dependencies.get(prop, [])
+            or owner.urn in child.dependencies
+        ):
             found.append(child)
     return found
 
@@ -208,7 +226,9 @@ def check_default_sg(stack: StackView, config: Mapping[str, Any]) -> Iterator[tu
                 f"DefaultSecurityGroup resource takes it over)",
             )
     for group in stack.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
-        if known(group.props.get("ingress"), "ingress") or known(group.props.get("egress"), "egress"):
+        if known(group.props.get("ingress"), "ingress") or known(
+            group.props.get("egress"), "egress"
+        ):
             yield group.urn, f"default security group {group.name!r} has rules"
 
 
@@ -231,7 +251,9 @@ SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 
 
-def _public_ingress(stack: StackView) -> Iterator[tuple[ResourceView, ResourceView | None, Any, Any]]:
+def _public_ingress(
+    stack: StackView,
+) -> Iterator[tuple[ResourceView, ResourceView | None, Any, Any]]:
     """(resource, its security group, fromPort, toPort) for each world-open ingress."""
     for sg in stack.of_type(SG):
         for rule in as_list(known(sg.props.get("ingress"), "ingress")):
@@ -242,12 +264,19 @@ def _public_ingress(stack: StackView) -> Iterator[tuple[ResourceView, ResourceVi
         if rule.type == SG_RULE:
             if rule.props.get("type") != "ingress":
                 continue
-            cidrs = as_list(rule.props.get("cidrBlocks")) + as_list(rule.props.get("ipv6CidrBlocks"))
+            cidrs = as_list(rule.props.get("cidrBlocks")) + as_list(
+                rule.props.get("ipv6CidrBlocks")
+            )
         else:
             cidrs = [rule.props.get("cidrIpv4"), rule.props.get("cidrIpv6")]
         if any(c in PUBLIC_CIDRS for c in cidrs):
             owners = stack.dependencies_of(rule, "securityGroupId", SG)
-            yield rule, owners[0] if owners else None, rule.props.get("fromPort"), rule.props.get("toPort")
+            yield (
+                rule,
+                owners[0] if owners else None,
+                rule.props.get("fromPort"),
+                rule.props.get("toPort"),
+            )
 
 
 def _port(value: Any) -> str:
@@ -317,7 +346,9 @@ def check_iam_wildcards(res: ResourceView, config: Mapping[str, Any]) -> list[st
         actions = as_list(get(statement, "Action"))
         resources = as_list(get(statement, "Resource"))
         if any(a in ("*", "*:*") for a in actions) and "*" in resources:
-            problems.append(f"IAM policy {res.name!r} statement {i} allows every action on every resource")
+            problems.append(
+                f"IAM policy {res.name!r} statement {i} allows every action on every resource"
+            )
     return problems
 
 
@@ -341,21 +372,29 @@ IAM_ADMIN = Rule(
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
-def check_public_access_block(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def check_public_access_block(
+    stack: StackView, config: Mapping[str, Any]
+) -> Iterator[tuple[str, str]]:
     blocks = stack.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     for bucket in stack.of_type("aws:s3/bucket:Bucket"):
         mine = [
             b
             for b in blocks
             if bucket.urn in b.property_dependencies.get("bucket", [])
-            or (b.props.get("bucket") is not None and b.props.get("bucket") == bucket.props.get("bucket"))
+            or (
+                b.props.get("bucket") is not None
+                and b.props.get("bucket") == bucket.props.get("bucket")
+            )
         ]
         if not mine:
             yield bucket.urn, f"bucket {bucket.name!r} has no public access block"
             continue
         off = [f for f in PAB_FLAGS if not truthy(mine[0].props.get(f))]
         if off:
-            yield bucket.urn, f"bucket {bucket.name!r} public access block leaves off: {', '.join(off)}"
+            yield (
+                bucket.urn,
+                f"bucket {bucket.name!r} public access block leaves off: {', '.join(off)}",
+            )
 
 
 S3_PUBLIC = Rule(

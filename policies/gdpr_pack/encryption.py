@@ -150,7 +150,9 @@ def check_secret(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
     problems = _one(cmk_problem(what, res.props.get("kmsKeyId"), "kmsKeyId"))
     replicas = known(res.props.get("replicas"), "replicas")
     for i, replica in enumerate(as_list(replicas)):
-        problems += _one(cmk_problem(f"{what} replica {i}", get(replica, "kmsKeyId"), "replicas[].kmsKeyId"))
+        problems += _one(
+            cmk_problem(f"{what} replica {i}", get(replica, "kmsKeyId"), "replicas[].kmsKeyId")
+        )
     return problems
 
 
@@ -200,7 +202,9 @@ def check_lambda_env(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
     variables = get(res.props, "environment", "variables")
     if not variables:
         return []
-    return _one(cmk_problem(f"function {res.name!r} environment", res.props.get("kmsKeyArn"), "kmsKeyArn"))
+    return _one(
+        cmk_problem(f"function {res.name!r} environment", res.props.get("kmsKeyArn"), "kmsKeyArn")
+    )
 
 
 LAMBDA_ENV = Rule(
@@ -235,7 +239,9 @@ def _sse_rules_problems(what: str, rules: Any) -> list[str]:
         if algorithm not in KMS_ALGORITHMS:
             problems.append(f"{what} rule {i} uses sseAlgorithm {algorithm!r}, not aws:kms")
             continue
-        problems += _one(cmk_problem(f"{what} rule {i}", get(default, "kmsMasterKeyId"), "kmsMasterKeyId"))
+        problems += _one(
+            cmk_problem(f"{what} rule {i}", get(default, "kmsMasterKeyId"), "kmsMasterKeyId")
+        )
     return problems
 
 
@@ -264,14 +270,16 @@ def _bucket_configs(stack: StackView, bucket: ResourceView, config_type: str) ->
     found = []
     for cfg in stack.of_type(config_type):
         ref = cfg.props.get("bucket")
-        if bucket.urn in cfg.property_dependencies.get("bucket", []):
-            found.append(cfg)
-        elif not is_unknown(ref) and ref is not None and ref == bucket.props.get("bucket"):
+        by_dependency = bucket.urn in cfg.property_dependencies.get("bucket", [])
+        by_name = ref is not None and not is_unknown(ref) and ref == bucket.props.get("bucket")
+        if by_dependency or by_name:
             found.append(cfg)
     return found
 
 
-def check_bucket_encryption(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def check_bucket_encryption(
+    stack: StackView, config: Mapping[str, Any]
+) -> Iterator[tuple[str, str]]:
     for bucket in stack.of_type(S3_BUCKET):
         inline = get(bucket.props, "serverSideEncryptionConfiguration", "rule")
         if inline is not None:
@@ -345,14 +353,18 @@ S3_TLS = Rule(
 def check_eks_secrets(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
     what = f"EKS cluster {res.name!r}"
     if res.type == "eks:index:Cluster":
-        return _one(cmk_problem(what, res.props.get("encryptionConfigKeyArn"), "encryptionConfigKeyArn"))
+        return _one(
+            cmk_problem(what, res.props.get("encryptionConfigKeyArn"), "encryptionConfigKeyArn")
+        )
     encryption = known(res.props.get("encryptionConfig"), "encryptionConfig")
     if not encryption:
         return [f"{what} has no encryptionConfig (Kubernetes secrets are not envelope-encrypted)"]
     problems = []
     if "secrets" not in as_list(get(encryption, "resources")):
         problems.append(f"{what} encryptionConfig does not cover 'secrets'")
-    problems += _one(cmk_problem(what, get(encryption, "provider", "keyArn"), "encryptionConfig.provider.keyArn"))
+    problems += _one(
+        cmk_problem(what, get(encryption, "provider", "keyArn"), "encryptionConfig.provider.keyArn")
+    )
     return problems
 
 
@@ -396,7 +408,9 @@ def check_ebs(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
         if not truthy(get(ebs, "encrypted")):
             problems.append(f"{what} block device {i} is not encrypted")
         else:
-            problems += _one(cmk_problem(f"{what} block device {i}", get(ebs, "kmsKeyId"), "ebs.kmsKeyId"))
+            problems += _one(
+                cmk_problem(f"{what} block device {i}", get(ebs, "kmsKeyId"), "ebs.kmsKeyId")
+            )
     return problems
 
 
@@ -453,7 +467,9 @@ KMS_ROTATION = Rule(
 def check_key_policy_safety(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
     problems = []
     what = f"KMS key {res.name!r}"
-    if truthy(known(res.props.get("bypassPolicyLockoutSafetyCheck"), "bypassPolicyLockoutSafetyCheck")):
+    if truthy(
+        known(res.props.get("bypassPolicyLockoutSafetyCheck"), "bypassPolicyLockoutSafetyCheck")
+    ):
         problems.append(f"{what} bypasses the policy lockout safety check")
     window = known(res.props.get("deletionWindowInDays"), "deletionWindowInDays")
     minimum = int(config["minDeletionWindowDays"])
@@ -473,7 +489,9 @@ KMS_DELETION = Rule(
     url="https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html",
     types=frozenset({"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"}),
     resource_check=check_key_policy_safety,
-    config={"minDeletionWindowDays": {"type": "integer", "minimum": 7, "maximum": 30, "default": 14}},
+    config={
+        "minDeletionWindowDays": {"type": "integer", "minimum": 7, "maximum": 30, "default": 14}
+    },
     checkov=("CKV_AWS_33",),
     security_hub=("KMS.3",),
 )
@@ -563,7 +581,9 @@ def check_cloudfront_https(res: ResourceView, config: Mapping[str, Any]) -> list
     for origin in as_list(known(res.props.get("origins"), "origins")):
         custom = get(origin, "customOriginConfig")
         if custom is not None and get(custom, "originProtocolPolicy") != "https-only":
-            problems.append(f"{what} origin {get(origin, 'originId')!r} is reached without HTTPS only")
+            problems.append(
+                f"{what} origin {get(origin, 'originId')!r} is reached without HTTPS only"
+            )
     minimum = get(res.props, "viewerCertificate", "minimumProtocolVersion")
     if truthy(get(res.props, "viewerCertificate", "cloudfrontDefaultCertificate")) is False and (
         minimum is not None and not str(minimum).startswith("TLSv1.2")

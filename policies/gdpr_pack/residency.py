@@ -146,7 +146,9 @@ def check_rds_replication(stack: StackView, config: Mapping[str, Any]) -> Iterat
         if res.type == GLOBAL_CLUSTER:
             src = res.props.get("sourceDbClusterIdentifier")
             if src is not None:
-                region = referenced_regions(stack, res, "sourceDbClusterIdentifier", src, RDS_CLUSTER)
+                region = referenced_regions(
+                    stack, res, "sourceDbClusterIdentifier", src, RDS_CLUSTER
+                )
                 for p in _region_problems(j, f"{what}: source cluster", region):
                     yield res.urn, p
             continue
@@ -210,7 +212,9 @@ def check_s3_replication(stack: StackView, config: Mapping[str, Any]) -> Iterato
             deps = stack.dependencies_of(res, "bucket", S3_BUCKET)
             source = deps[0] if deps else None
         rule_deps = [
-            d for d in stack.dependencies_of(res, "rules", S3_BUCKET) if source is None or d.urn != source.urn
+            d
+            for d in stack.dependencies_of(res, "rules", S3_BUCKET)
+            if source is None or d.urn != source.urn
         ]
         for i, rule in enumerate(as_list(res.props.get("rules"))):
             dest_ref = get(rule, "destination", "bucket")
@@ -226,9 +230,9 @@ def check_s3_replication(stack: StackView, config: Mapping[str, Any]) -> Iterato
                     yield res.urn, problem
                 continue
             for target in targets:
-                problem = region_problem(j, what, target.effective_region())
-                if problem and not may_cross(config, source):
-                    yield res.urn, problem
+                outside = region_problem(j, what, target.effective_region())
+                if outside and not may_cross(config, source):
+                    yield res.urn, outside
 
 
 S3_REPLICATION_RULE = Rule(
@@ -332,7 +336,9 @@ VPC_PEERING = Rule(
 
 def check_tgw_peering(res: ResourceView, config: Mapping[str, Any]) -> Iterator[str]:
     j = jurisdiction_for(config, res.urn)
-    problem = region_problem(j, f"transit gateway peering {res.name!r}: peer", res.props.get("peerRegion"))
+    problem = region_problem(
+        j, f"transit gateway peering {res.name!r}: peer", res.props.get("peerRegion")
+    )
     if problem:
         yield problem
 
@@ -453,7 +459,9 @@ def _function_for(stack: StackView, res: ResourceView, prop: str) -> ResourceVie
     return found[0] if found else None
 
 
-def _lambda_paths(stack: StackView, res: ResourceView) -> Iterator[tuple[str, str, Any, ResourceView | None]]:
+def _lambda_paths(
+    stack: StackView, res: ResourceView
+) -> Iterator[tuple[str, str, Any, ResourceView | None]]:
     """(label, top-level prop, ARN value, the function whose data travels) per path."""
     if res.type == LAMBDA_FUNCTION:
         target = get(res.props, "deadLetterConfig", "targetArn")
@@ -507,7 +515,9 @@ SNS_TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 
-def check_sns_subscriptions(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def check_sns_subscriptions(
+    stack: StackView, config: Mapping[str, Any]
+) -> Iterator[tuple[str, str]]:
     for res in stack.of_type(SUBSCRIPTION):
         j = jurisdiction_for(config, res.urn)
         topics = stack.dependencies_of(res, "topic", SNS_TOPIC)
@@ -546,7 +556,9 @@ CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 
 
-def _caching_disabled(stack: StackView, res: ResourceView, behavior: Any, config: Mapping[str, Any]) -> bool:
+def _caching_disabled(
+    stack: StackView, res: ResourceView, behavior: Any, config: Mapping[str, Any]
+) -> bool:
     policy_id = get(behavior, "cachePolicyId")
     if policy_id in set(config.get("cachingDisabledPolicyIds", [])):
         return True
@@ -615,7 +627,8 @@ CLOUDFRONT = Rule(
             "type": "array",
             "items": {"type": "string"},
             "default": ["personal", "internal"],
-            "description": "data-classification values that count as personal (untagged counts too).",
+            "description": "data-classification values that count as personal "
+            "(untagged counts too).",
         },
     },
 )

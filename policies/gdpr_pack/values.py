@@ -61,7 +61,7 @@ def _is_proxy(value: object) -> bool:
     return type(value).__name__ in {"_DictProxy", "_ListProxy", "_DictSecretsProxy"}
 
 
-def get(props: Mapping[str, Any], *path: str | int) -> Any:
+def get(props: Any, *path: str | int) -> Any:
     """Value at ``path`` (keys and list indexes), ``None`` when any step is absent.
 
     An unknown along the way is returned as the sentinel itself, so callers can tell
@@ -132,9 +132,7 @@ def arn_region(arn: Any) -> str | None:
 
 def is_aws_managed_key(key: Any) -> bool:
     """True for an AWS-managed key alias (``alias/aws/...``), by name or by ARN."""
-    return isinstance(key, str) and (
-        key.startswith("alias/aws/") or ":alias/aws/" in key
-    )
+    return isinstance(key, str) and (key.startswith("alias/aws/") or ":alias/aws/" in key)
 
 
 def stack_of(urn: str) -> str:

@@ -159,148 +159,413 @@ def compliant_stack(stack: str = "eu") -> Stack:
     queue_arn = arn("sqs", primary, "audit-dlq")
 
     # keys
-    s.add("aws:kms/key:Key", "db-key", {"enableKeyRotation": True, "multiRegion": True,
-          "deletionWindowInDays": 30, "description": "database"}, region=primary)
-    s.add("aws:kms/replicaKey:ReplicaKey", "db-key-replica", {"primaryKeyArn": key,
-          "deletionWindowInDays": 30}, region=secondary, deps={"primaryKeyArn": ["db-key"]})
+    s.add(
+        "aws:kms/key:Key",
+        "db-key",
+        {
+            "enableKeyRotation": True,
+            "multiRegion": True,
+            "deletionWindowInDays": 30,
+            "description": "database",
+        },
+        region=primary,
+    )
+    s.add(
+        "aws:kms/replicaKey:ReplicaKey",
+        "db-key-replica",
+        {"primaryKeyArn": key, "deletionWindowInDays": 30},
+        region=secondary,
+        deps={"primaryKeyArn": ["db-key"]},
+    )
 
     # Aurora global database
-    s.add("aws:rds/globalCluster:GlobalCluster", "shard-0", {"globalClusterIdentifier": "shard-0",
-          "engine": "aurora-postgresql", "storageEncrypted": True, "deletionProtection": True},
-          region=primary)
+    s.add(
+        "aws:rds/globalCluster:GlobalCluster",
+        "shard-0",
+        {
+            "globalClusterIdentifier": "shard-0",
+            "engine": "aurora-postgresql",
+            "storageEncrypted": True,
+            "deletionProtection": True,
+        },
+        region=primary,
+    )
     for group, region in (("pg-tls", primary), ("pg-tls-secondary", secondary)):
-        s.add("aws:rds/clusterParameterGroup:ClusterParameterGroup", group, {
-            "family": "aurora-postgresql16", "name": group,
-            "parameters": [{"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"}],
-        }, region=region)
-    cluster = {"engine": "aurora-postgresql", "storageEncrypted": True,
-               "globalClusterIdentifier": "shard-0", "deletionProtection": True,
-               "backupRetentionPeriod": 14, "copyTagsToSnapshot": True,
-               "iamDatabaseAuthenticationEnabled": True, "masterPasswordWo": secret("s3cr3t")}
-    s.add("aws:rds/cluster:Cluster", "shard-0-primary",
-          {**cluster, "kmsKeyId": key, "dbClusterParameterGroupName": "pg-tls"}, region=primary,
-          deps={"globalClusterIdentifier": ["shard-0"], "kmsKeyId": ["db-key"],
-                "dbClusterParameterGroupName": ["pg-tls"]})
-    s.add("aws:rds/cluster:Cluster", "shard-0-secondary",
-          {**{k: v for k, v in cluster.items() if k != "masterPasswordWo"}, "kmsKeyId": key2,
-           "sourceRegion": primary, "dbClusterParameterGroupName": "pg-tls-secondary"},
-          region=secondary, deps={"globalClusterIdentifier": ["shard-0"],
-                                  "dbClusterParameterGroupName": ["pg-tls-secondary"]})
-    s.add("aws:rds/clusterInstance:ClusterInstance", "shard-0-writer",
-          {"clusterIdentifier": UNKNOWN, "instanceClass": "db.r7g.large", "publiclyAccessible": False,
-           "performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": key}, region=primary,
-          deps={"clusterIdentifier": ["shard-0-primary"]})
-    s.add("aws:rds/snapshotCopy:SnapshotCopy", "nightly-copy",
-          {"sourceDbSnapshotIdentifier": arn("rds", primary, "snapshot:nightly"),
-           "targetDbSnapshotIdentifier": "nightly-copy", "destinationRegion": secondary,
-           "kmsKeyId": key2}, region=secondary)
+        s.add(
+            "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+            group,
+            {
+                "family": "aurora-postgresql16",
+                "name": group,
+                "parameters": [
+                    {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"}
+                ],
+            },
+            region=region,
+        )
+    cluster = {
+        "engine": "aurora-postgresql",
+        "storageEncrypted": True,
+        "globalClusterIdentifier": "shard-0",
+        "deletionProtection": True,
+        "backupRetentionPeriod": 14,
+        "copyTagsToSnapshot": True,
+        "iamDatabaseAuthenticationEnabled": True,
+        "masterPasswordWo": secret("s3cr3t"),
+    }
+    s.add(
+        "aws:rds/cluster:Cluster",
+        "shard-0-primary",
+        {**cluster, "kmsKeyId": key, "dbClusterParameterGroupName": "pg-tls"},
+        region=primary,
+        deps={
+            "globalClusterIdentifier": ["shard-0"],
+            "kmsKeyId": ["db-key"],
+            "dbClusterParameterGroupName": ["pg-tls"],
+        },
+    )
+    s.add(
+        "aws:rds/cluster:Cluster",
+        "shard-0-secondary",
+        {
+            **{k: v for k, v in cluster.items() if k != "masterPasswordWo"},
+            "kmsKeyId": key2,
+            "sourceRegion": primary,
+            "dbClusterParameterGroupName": "pg-tls-secondary",
+        },
+        region=secondary,
+        deps={
+            "globalClusterIdentifier": ["shard-0"],
+            "dbClusterParameterGroupName": ["pg-tls-secondary"],
+        },
+    )
+    s.add(
+        "aws:rds/clusterInstance:ClusterInstance",
+        "shard-0-writer",
+        {
+            "clusterIdentifier": UNKNOWN,
+            "instanceClass": "db.r7g.large",
+            "publiclyAccessible": False,
+            "performanceInsightsEnabled": True,
+            "performanceInsightsKmsKeyId": key,
+        },
+        region=primary,
+        deps={"clusterIdentifier": ["shard-0-primary"]},
+    )
+    s.add(
+        "aws:rds/snapshotCopy:SnapshotCopy",
+        "nightly-copy",
+        {
+            "sourceDbSnapshotIdentifier": arn("rds", primary, "snapshot:nightly"),
+            "targetDbSnapshotIdentifier": "nightly-copy",
+            "destinationRegion": secondary,
+            "kmsKeyId": key2,
+        },
+        region=secondary,
+    )
 
     # secrets, queues, topics, logs, functions
-    s.add("aws:secretsmanager/secret:Secret", "db-master", {"kmsKeyId": key,
-          "replicas": [{"region": secondary, "kmsKeyId": key2}]}, region=primary)
+    s.add(
+        "aws:secretsmanager/secret:Secret",
+        "db-master",
+        {"kmsKeyId": key, "replicas": [{"region": secondary, "kmsKeyId": key2}]},
+        region=primary,
+    )
     s.add("aws:sqs/queue:Queue", "audit-dlq", {"kmsMasterKeyId": key}, region=primary)
     s.add("aws:sns/topic:Topic", "alarms", {"kmsMasterKeyId": key}, region=primary)
-    s.add("aws:sns/topicSubscription:TopicSubscription", "alarms-to-dlq",
-          {"topic": arn("sns", primary, "alarms"), "protocol": "sqs", "endpoint": queue_arn},
-          region=primary, deps={"topic": ["alarms"], "endpoint": ["audit-dlq"]})
-    s.add("aws:cloudwatch/logGroup:LogGroup", "api-logs", {"kmsKeyId": key, "retentionInDays": 365},
-          region=primary)
-    s.add("aws:lambda/function:Function", "audit-shipper",
-          {"name": "audit-shipper", "runtime": "python3.12", "kmsKeyArn": key,
-           "environment": {"variables": {"BUCKET": "audit-eu"}},
-           "deadLetterConfig": {"targetArn": queue_arn}}, region=primary,
-          deps={"deadLetterConfig": ["audit-dlq"]})
-    s.add("aws:lambda/eventSourceMapping:EventSourceMapping", "shipper-events",
-          {"functionName": "audit-shipper", "eventSourceArn": queue_arn}, region=primary,
-          deps={"functionName": ["audit-shipper"], "eventSourceArn": ["audit-dlq"]})
-    s.add("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "shipper-async",
-          {"functionName": "audit-shipper",
-           "destinationConfig": {"onFailure": {"destination": queue_arn}}}, region=primary,
-          deps={"functionName": ["audit-shipper"], "destinationConfig": ["audit-dlq"]})
+    s.add(
+        "aws:sns/topicSubscription:TopicSubscription",
+        "alarms-to-dlq",
+        {"topic": arn("sns", primary, "alarms"), "protocol": "sqs", "endpoint": queue_arn},
+        region=primary,
+        deps={"topic": ["alarms"], "endpoint": ["audit-dlq"]},
+    )
+    s.add(
+        "aws:cloudwatch/logGroup:LogGroup",
+        "api-logs",
+        {"kmsKeyId": key, "retentionInDays": 365},
+        region=primary,
+    )
+    s.add(
+        "aws:lambda/function:Function",
+        "audit-shipper",
+        {
+            "name": "audit-shipper",
+            "runtime": "python3.12",
+            "kmsKeyArn": key,
+            "environment": {"variables": {"BUCKET": "audit-eu"}},
+            "deadLetterConfig": {"targetArn": queue_arn},
+        },
+        region=primary,
+        deps={"deadLetterConfig": ["audit-dlq"]},
+    )
+    s.add(
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        "shipper-events",
+        {"functionName": "audit-shipper", "eventSourceArn": queue_arn},
+        region=primary,
+        deps={"functionName": ["audit-shipper"], "eventSourceArn": ["audit-dlq"]},
+    )
+    s.add(
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        "shipper-async",
+        {
+            "functionName": "audit-shipper",
+            "destinationConfig": {"onFailure": {"destination": queue_arn}},
+        },
+        region=primary,
+        deps={"functionName": ["audit-shipper"], "destinationConfig": ["audit-dlq"]},
+    )
 
     # S3: audit bucket replicated to the secondary region
-    deny_http = ('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
-                 '"Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}')
+    deny_http = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
+        '"Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}'
+    )
     for bucket, region in (("audit", primary), ("audit-replica", secondary)):
         name = f"{bucket}-{stack}"
         k = key if region == primary else key2
         s.add("aws:s3/bucket:Bucket", bucket, {"bucket": name}, region=region)
-        s.add("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-              f"{bucket}-sse", {"bucket": name, "rules": [{"applyServerSideEncryptionByDefault":
-              {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": k}, "bucketKeyEnabled": True}]},
-              region=region, deps={"bucket": [bucket]})
-        s.add("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{bucket}-pab",
-              {"bucket": name, "blockPublicAcls": True, "blockPublicPolicy": True,
-               "ignorePublicAcls": True, "restrictPublicBuckets": True}, region=region,
-              deps={"bucket": [bucket]})
-        s.add("aws:s3/bucketPolicy:BucketPolicy", f"{bucket}-tls", {"bucket": name, "policy": deny_http},
-              region=region, deps={"bucket": [bucket]})
-    s.add("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "audit-replication",
-          {"bucket": f"audit-{stack}", "role": arn("iam", "", "role/replication"),
-           "rules": [{"id": "all", "status": "Enabled",
-                      "destination": {"bucket": f"arn:aws:s3:::audit-replica-{stack}"}}]},
-          region=primary, deps={"bucket": ["audit"], "rules": ["audit-replica"]})
+        s.add(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            f"{bucket}-sse",
+            {
+                "bucket": name,
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": k,
+                        },
+                        "bucketKeyEnabled": True,
+                    }
+                ],
+            },
+            region=region,
+            deps={"bucket": [bucket]},
+        )
+        s.add(
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            f"{bucket}-pab",
+            {
+                "bucket": name,
+                "blockPublicAcls": True,
+                "blockPublicPolicy": True,
+                "ignorePublicAcls": True,
+                "restrictPublicBuckets": True,
+            },
+            region=region,
+            deps={"bucket": [bucket]},
+        )
+        s.add(
+            "aws:s3/bucketPolicy:BucketPolicy",
+            f"{bucket}-tls",
+            {"bucket": name, "policy": deny_http},
+            region=region,
+            deps={"bucket": [bucket]},
+        )
+    s.add(
+        "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+        "audit-replication",
+        {
+            "bucket": f"audit-{stack}",
+            "role": arn("iam", "", "role/replication"),
+            "rules": [
+                {
+                    "id": "all",
+                    "status": "Enabled",
+                    "destination": {"bucket": f"arn:aws:s3:::audit-replica-{stack}"},
+                }
+            ],
+        },
+        region=primary,
+        deps={"bucket": ["audit"], "rules": ["audit-replica"]},
+    )
 
     # network
     s.add("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"}, region=primary)
-    s.add("aws:ec2/flowLog:FlowLog", "vpc-flow", {"vpcId": UNKNOWN, "trafficType": "ALL",
-          "logDestination": arn("logs", primary, "log-group:flow")}, region=primary,
-          deps={"vpcId": ["vpc"]})
-    s.add("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "vpc-default-sg", {"vpcId": UNKNOWN},
-          region=primary, deps={"vpcId": ["vpc"]})
-    s.add("aws:ec2/securityGroup:SecurityGroup", "lb-sg", {"vpcId": UNKNOWN, "ingress": [
-          {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}]},
-          region=primary, deps={"vpcId": ["vpc"]})
-    s.add("aws:lb/loadBalancer:LoadBalancer", "api-lb", {"loadBalancerType": "application",
-          "securityGroups": [UNKNOWN], "internal": False}, region=primary,
-          deps={"securityGroups": ["lb-sg"]})
-    s.add("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peer-secondary",
-          {"vpcId": UNKNOWN, "peerVpcId": UNKNOWN, "peerRegion": secondary}, region=primary)
-    s.add("aws:ec2transitgateway/transitGateway:TransitGateway", "tgw",
-          {"autoAcceptSharedAttachments": "disable"}, region=primary)
-    s.add("aws:ec2transitgateway/peeringAttachment:PeeringAttachment", "tgw-peer",
-          {"transitGatewayId": UNKNOWN, "peerTransitGatewayId": UNKNOWN, "peerRegion": secondary},
-          region=primary)
+    s.add(
+        "aws:ec2/flowLog:FlowLog",
+        "vpc-flow",
+        {
+            "vpcId": UNKNOWN,
+            "trafficType": "ALL",
+            "logDestination": arn("logs", primary, "log-group:flow"),
+        },
+        region=primary,
+        deps={"vpcId": ["vpc"]},
+    )
+    s.add(
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        "vpc-default-sg",
+        {"vpcId": UNKNOWN},
+        region=primary,
+        deps={"vpcId": ["vpc"]},
+    )
+    s.add(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "lb-sg",
+        {
+            "vpcId": UNKNOWN,
+            "ingress": [
+                {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}
+            ],
+        },
+        region=primary,
+        deps={"vpcId": ["vpc"]},
+    )
+    s.add(
+        "aws:lb/loadBalancer:LoadBalancer",
+        "api-lb",
+        {"loadBalancerType": "application", "securityGroups": [UNKNOWN], "internal": False},
+        region=primary,
+        deps={"securityGroups": ["lb-sg"]},
+    )
+    s.add(
+        "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+        "peer-secondary",
+        {"vpcId": UNKNOWN, "peerVpcId": UNKNOWN, "peerRegion": secondary},
+        region=primary,
+    )
+    s.add(
+        "aws:ec2transitgateway/transitGateway:TransitGateway",
+        "tgw",
+        {"autoAcceptSharedAttachments": "disable"},
+        region=primary,
+    )
+    s.add(
+        "aws:ec2transitgateway/peeringAttachment:PeeringAttachment",
+        "tgw-peer",
+        {"transitGatewayId": UNKNOWN, "peerTransitGatewayId": UNKNOWN, "peerRegion": secondary},
+        region=primary,
+    )
 
     # backups, EBS
     s.add("aws:backup/vault:Vault", "vault-secondary", {"kmsKeyArn": key2}, region=secondary)
-    s.add("aws:backup/plan:Plan", "daily", {"rules": [{"ruleName": "daily", "targetVaultName": "main",
-          "copyActions": [{"destinationVaultArn": arn("backup", secondary, "backup-vault:vault")}]}]},
-          region=primary)
-    s.add("aws:ebs/volume:Volume", "data", {"availabilityZone": f"{primary}a", "size": 10,
-          "encrypted": True, "kmsKeyId": key}, region=primary)
-    s.add("aws:ec2/launchTemplate:LaunchTemplate", "nodes", {"blockDeviceMappings": [
-          {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": key, "volumeSize": 50}}]},
-          region=primary)
+    s.add(
+        "aws:backup/plan:Plan",
+        "daily",
+        {
+            "rules": [
+                {
+                    "ruleName": "daily",
+                    "targetVaultName": "main",
+                    "copyActions": [
+                        {"destinationVaultArn": arn("backup", secondary, "backup-vault:vault")}
+                    ],
+                }
+            ]
+        },
+        region=primary,
+    )
+    s.add(
+        "aws:ebs/volume:Volume",
+        "data",
+        {"availabilityZone": f"{primary}a", "size": 10, "encrypted": True, "kmsKeyId": key},
+        region=primary,
+    )
+    s.add(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "nodes",
+        {
+            "blockDeviceMappings": [
+                {
+                    "deviceName": "/dev/xvda",
+                    "ebs": {"encrypted": "true", "kmsKeyId": key, "volumeSize": 50},
+                }
+            ]
+        },
+        region=primary,
+    )
 
     # EKS: the pulumi-eks component's inputs and a plain aws.eks.Cluster
     logs = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
-    s.add("eks:index:Cluster", "api-cluster", {"encryptionConfigKeyArn": key,
-          "endpointPublicAccess": False, "endpointPrivateAccess": True,
-          "enabledClusterLogTypes": logs, "skipDefaultNodeGroup": True}, region=None, custom=False)
-    s.add("eks:index:ManagedNodeGroup", "api-nodes", {"cluster": UNKNOWN,
-          "launchTemplate": {"id": UNKNOWN, "version": "$Latest"}}, region=None, custom=False)
-    s.add("aws:eks/cluster:Cluster", "raw-cluster", {"roleArn": arn("iam", "", "role/eks"),
-          "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": key}},
-          "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True,
-                        "subnetIds": [UNKNOWN]}, "enabledClusterLogTypes": logs}, region=primary)
+    s.add(
+        "eks:index:Cluster",
+        "api-cluster",
+        {
+            "encryptionConfigKeyArn": key,
+            "endpointPublicAccess": False,
+            "endpointPrivateAccess": True,
+            "enabledClusterLogTypes": logs,
+            "skipDefaultNodeGroup": True,
+        },
+        region=None,
+        custom=False,
+    )
+    s.add(
+        "eks:index:ManagedNodeGroup",
+        "api-nodes",
+        {"cluster": UNKNOWN, "launchTemplate": {"id": UNKNOWN, "version": "$Latest"}},
+        region=None,
+        custom=False,
+    )
+    s.add(
+        "aws:eks/cluster:Cluster",
+        "raw-cluster",
+        {
+            "roleArn": arn("iam", "", "role/eks"),
+            "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": key}},
+            "vpcConfig": {
+                "endpointPublicAccess": False,
+                "endpointPrivateAccess": True,
+                "subnetIds": [UNKNOWN],
+            },
+            "enabledClusterLogTypes": logs,
+        },
+        region=primary,
+    )
 
     # IAM and CloudFront (global services: no region of their own)
     s.add("aws:iam/role:Role", "shipper-role", {"assumeRolePolicy": "{}"}, region=primary)
-    s.add("aws:iam/rolePolicy:RolePolicy", "shipper-s3", {"role": UNKNOWN, "policy": (
-          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],'
-          '"Resource":"arn:aws:s3:::audit-eu/*"}]}')}, region=primary)
-    s.add("aws:cloudfront/distribution:Distribution", "edge", {
-        "enabled": True,
-        "origins": [{"originId": "api", "domainName": "api.example.com",
-                     "customOriginConfig": {"originProtocolPolicy": "https-only", "httpPort": 80,
-                                            "httpsPort": 443, "originSslProtocols": ["TLSv1.2"]}}],
-        "defaultCacheBehavior": {"targetOriginId": "api", "viewerProtocolPolicy": "redirect-to-https",
-                                 "cachePolicyId": CACHING_DISABLED},
-        "orderedCacheBehaviors": [{"pathPattern": "/api/*", "targetOriginId": "api",
-                                   "viewerProtocolPolicy": "https-only",
-                                   "cachePolicyId": CACHING_DISABLED}],
-        "viewerCertificate": {"acmCertificateArn": arn("acm", "us-east-1", "certificate/x"),
-                              "minimumProtocolVersion": "TLSv1.2_2021", "sslSupportMethod": "sni-only"},
-    }, region=primary)
+    s.add(
+        "aws:iam/rolePolicy:RolePolicy",
+        "shipper-s3",
+        {
+            "role": UNKNOWN,
+            "policy": (
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],'
+                '"Resource":"arn:aws:s3:::audit-eu/*"}]}'
+            ),
+        },
+        region=primary,
+    )
+    s.add(
+        "aws:cloudfront/distribution:Distribution",
+        "edge",
+        {
+            "enabled": True,
+            "origins": [
+                {
+                    "originId": "api",
+                    "domainName": "api.example.com",
+                    "customOriginConfig": {
+                        "originProtocolPolicy": "https-only",
+                        "httpPort": 80,
+                        "httpsPort": 443,
+                        "originSslProtocols": ["TLSv1.2"],
+                    },
+                }
+            ],
+            "defaultCacheBehavior": {
+                "targetOriginId": "api",
+                "viewerProtocolPolicy": "redirect-to-https",
+                "cachePolicyId": CACHING_DISABLED,
+            },
+            "orderedCacheBehaviors": [
+                {
+                    "pathPattern": "/api/*",
+                    "targetOriginId": "api",
+                    "viewerProtocolPolicy": "https-only",
+                    "cachePolicyId": CACHING_DISABLED,
+                }
+            ],
+            "viewerCertificate": {
+                "acmCertificateArn": arn("acm", "us-east-1", "certificate/x"),
+                "minimumProtocolVersion": "TLSv1.2_2021",
+                "sslSupportMethod": "sni-only",
+            },
+        },
+        region=primary,
+    )
     return s
