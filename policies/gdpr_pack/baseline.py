@@ -362,7 +362,7 @@ IAM_ADMIN = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
     types=IAM_POLICY_TYPES,
     resource_check=check_iam_wildcards,
-    checkov=("CKV_AWS_62", "CKV_AWS_290"),
+    checkov=("CKV_AWS_62",),
     security_hub=("IAM.1",),
 )
 
@@ -439,6 +439,7 @@ LOG_RETENTION = Rule(
         "maxRetentionDays": {"type": "integer", "minimum": 1, "default": 731},
     },
     checkov=("CKV_AWS_66", "CKV_AWS_338"),
+    security_hub=("CloudWatch.16",),
 )
 
 

@@ -194,7 +194,6 @@ LOG_GROUP = _key_rule(
     "log group",
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
     ("CKV_AWS_158",),
-    ("CloudWatch.16",),
 )
 
 
@@ -492,7 +491,6 @@ KMS_DELETION = Rule(
     config={
         "minDeletionWindowDays": {"type": "integer", "minimum": 7, "maximum": 30, "default": 14}
     },
-    checkov=("CKV_AWS_33",),
     security_hub=("KMS.3",),
 )
 
