@@ -109,7 +109,7 @@ def test_reconcile_validates_against_the_schema(
 
 def test_analyze_one_shot_returns_dicts_deduplicated() -> None:
     stack = compliant_stack("eu").set("audit-dlq", "region", "us-east-1")
-    records = stack.records + [stack.get("audit-dlq")]  # the same resource twice
+    records = [*stack.records, stack.get("audit-dlq")]  # the same resource twice
     found = analyze(
         records,
         project="gdpr-platform",
