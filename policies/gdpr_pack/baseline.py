@@ -14,7 +14,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from .context import ResourceView, StackView
-from .rule import Rule
+from .rule import Rule, each
 from .values import as_list, get, is_unknown, known, truthy
 
 GROUP = "baseline"
@@ -225,11 +225,14 @@ def check_default_sg(stack: StackView, config: Mapping[str, Any]) -> Iterator[tu
                 f"VPC {vpc.name!r} leaves its default security group open (no "
                 f"DefaultSecurityGroup resource takes it over)",
             )
-    for group in stack.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
+
+    def rules_of(group: ResourceView) -> Iterator[tuple[str, str]]:
         if known(group.props.get("ingress"), "ingress") or known(
             group.props.get("egress"), "egress"
         ):
             yield group.urn, f"default security group {group.name!r} has rules"
+
+    yield from each(stack.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"), rules_of)
 
 
 DEFAULT_SG = Rule(
@@ -252,31 +255,24 @@ LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:Load
 
 
 def _public_ingress(
-    stack: StackView,
-) -> Iterator[tuple[ResourceView, ResourceView | None, Any, Any]]:
-    """(resource, its security group, fromPort, toPort) for each world-open ingress."""
-    for sg in stack.of_type(SG):
-        for rule in as_list(known(sg.props.get("ingress"), "ingress")):
+    stack: StackView, res: ResourceView
+) -> Iterator[tuple[ResourceView | None, Any, Any]]:
+    """(its security group, fromPort, toPort) for each world-open ingress of ``res``."""
+    if res.type == SG:
+        for rule in as_list(known(res.props.get("ingress"), "ingress")):
             cidrs = as_list(get(rule, "cidrBlocks")) + as_list(get(rule, "ipv6CidrBlocks"))
             if any(c in PUBLIC_CIDRS for c in cidrs):
-                yield sg, sg, get(rule, "fromPort"), get(rule, "toPort")
-    for rule in stack.of_type(SG_RULE, SG_INGRESS):
-        if rule.type == SG_RULE:
-            if rule.props.get("type") != "ingress":
-                continue
-            cidrs = as_list(rule.props.get("cidrBlocks")) + as_list(
-                rule.props.get("ipv6CidrBlocks")
-            )
-        else:
-            cidrs = [rule.props.get("cidrIpv4"), rule.props.get("cidrIpv6")]
-        if any(c in PUBLIC_CIDRS for c in cidrs):
-            owners = stack.dependencies_of(rule, "securityGroupId", SG)
-            yield (
-                rule,
-                owners[0] if owners else None,
-                rule.props.get("fromPort"),
-                rule.props.get("toPort"),
-            )
+                yield res, get(rule, "fromPort"), get(rule, "toPort")
+        return
+    if res.type == SG_RULE:
+        if known(res.props.get("type"), "type") != "ingress":
+            return
+        cidrs = as_list(res.props.get("cidrBlocks")) + as_list(res.props.get("ipv6CidrBlocks"))
+    else:
+        cidrs = [res.props.get("cidrIpv4"), res.props.get("cidrIpv6")]
+    if any(known(c, "cidr") in PUBLIC_CIDRS for c in cidrs):
+        owners = stack.dependencies_of(res, "securityGroupId", SG)
+        yield owners[0] if owners else None, res.props.get("fromPort"), res.props.get("toPort")
 
 
 def _port(value: Any) -> str:
@@ -286,19 +282,25 @@ def _port(value: Any) -> str:
 def check_public_ingress(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     allowed = {int(p) for p in config["publicPorts"]}
     balancers = stack.of_type(*LOAD_BALANCERS)
-    for res, sg, from_port, to_port in _public_ingress(stack):
-        fronts_lb = sg is not None and any(
-            sg.urn in lb.property_dependencies.get("securityGroups", []) for lb in balancers
-        )
-        single = from_port == to_port and from_port is not None and not is_unknown(from_port)
-        if fronts_lb and single and int(from_port) in allowed:
-            continue
-        ports = f"{_port(from_port)}-{_port(to_port)}" if from_port != to_port else _port(from_port)
-        yield (
-            res.urn,
-            f"{_kind(res)} {res.name!r} opens port(s) {ports} to the internet"
-            + ("" if fronts_lb else " on a security group that fronts no load balancer"),
-        )
+
+    def one(res: ResourceView) -> Iterator[tuple[str, str]]:
+        for sg, from_port, to_port in _public_ingress(stack, res):
+            fronts_lb = sg is not None and any(
+                sg.urn in lb.property_dependencies.get("securityGroups", []) for lb in balancers
+            )
+            single = from_port == to_port and from_port is not None and not is_unknown(from_port)
+            if fronts_lb and single and int(from_port) in allowed:
+                continue
+            ports = (
+                f"{_port(from_port)}-{_port(to_port)}" if from_port != to_port else _port(from_port)
+            )
+            yield (
+                res.urn,
+                f"{_kind(res)} {res.name!r} opens port(s) {ports} to the internet"
+                + ("" if fronts_lb else " on a security group that fronts no load balancer"),
+            )
+
+    return each(stack.of_type(SG, SG_RULE, SG_INGRESS), one)
 
 
 PUBLIC_INGRESS = Rule(
@@ -376,7 +378,8 @@ def check_public_access_block(
     stack: StackView, config: Mapping[str, Any]
 ) -> Iterator[tuple[str, str]]:
     blocks = stack.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    for bucket in stack.of_type("aws:s3/bucket:Bucket"):
+
+    def one(bucket: ResourceView) -> Iterator[tuple[str, str]]:
         mine = [
             b
             for b in blocks
@@ -388,13 +391,15 @@ def check_public_access_block(
         ]
         if not mine:
             yield bucket.urn, f"bucket {bucket.name!r} has no public access block"
-            continue
-        off = [f for f in PAB_FLAGS if not truthy(mine[0].props.get(f))]
+            return
+        off = [f for f in PAB_FLAGS if not truthy(mine[0].props.get(f), f)]
         if off:
             yield (
                 bucket.urn,
                 f"bucket {bucket.name!r} public access block leaves off: {', '.join(off)}",
             )
+
+    return each(stack.of_type("aws:s3/bucket:Bucket"), one)
 
 
 S3_PUBLIC = Rule(

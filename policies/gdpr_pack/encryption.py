@@ -13,7 +13,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from .context import ResourceView, StackView
-from .rule import Rule
+from .rule import Rule, each
 from .values import as_list, get, is_aws_managed_key, is_unknown, known, truthy
 
 GROUP = "encryption"
@@ -323,7 +323,7 @@ def _denies_insecure_transport(policy: Any) -> bool:
 
 
 def check_bucket_tls(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    for bucket in stack.of_type(S3_BUCKET):
+    def one(bucket: ResourceView) -> Iterator[tuple[str, str]]:
         policies = _bucket_configs(stack, bucket, "aws:s3/bucketPolicy:BucketPolicy")
         docs = [known(p.props.get("policy"), "policy") for p in policies]
         if not any(_denies_insecure_transport(d) for d in docs):
@@ -331,6 +331,8 @@ def check_bucket_tls(stack: StackView, config: Mapping[str, Any]) -> Iterator[tu
                 bucket.urn,
                 f"bucket {bucket.name!r} has no bucket policy denying requests without TLS",
             )
+
+    return each(stack.of_type(S3_BUCKET), one)
 
 
 S3_TLS = Rule(

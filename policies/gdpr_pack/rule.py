@@ -7,7 +7,7 @@ directly (fast) and also through the analyzer protocol (real).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from .context import JurisdictionError, ResourceView, StackView
 
@@ -93,13 +94,20 @@ class Rule:
             return [self.message(str(e))]
 
     def check_stack(self, stack: StackView, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        return list(self._stack_problems(stack, config))
+
+    def _stack_problems(
+        self, stack: StackView, config: Mapping[str, Any]
+    ) -> Iterator[tuple[str, str]]:
+        """Lazily, so that problems found before an unknown still get reported."""
         if self.stack_check is None:
-            return []
+            return
         merged = {**self.defaults(), **config}
         try:
-            return [(urn, self.message(p)) for urn, p in self.stack_check(stack, merged)]
+            for urn, problem in self.stack_check(stack, merged):
+                yield urn, self.message(problem)
         except JurisdictionError as e:
-            return [("", self.message(str(e)))]
+            yield "", self.message(str(e))
 
     # -- the SDK policy ------------------------------------------------------------------
 
@@ -128,5 +136,22 @@ class Rule:
 
     def _validate_stack(self, args: StackValidationArgs, report: ReportViolation) -> None:
         stack = StackView.from_policy(args.resources)
-        for urn, message in self.check_stack(stack, args.get_config() or {}):
+        for urn, message in self._stack_problems(stack, args.get_config() or {}):
             report(message, urn or None)
+
+
+def each(
+    resources: Iterable[ResourceView], check: Callable[[ResourceView], Iterable[tuple[str, str]]]
+) -> Iterator[tuple[str, str]]:
+    """Run a stack rule's ``check`` per resource so that one resource's unknown value does not
+    hide the others' problems; the first unknown is raised at the end (SDK: advisory)."""
+    pending: UnknownValueError | None = None
+    for resource in resources:
+        try:
+            found = list(check(resource))
+        except UnknownValueError as e:
+            pending = pending or e
+            continue
+        yield from found
+    if pending is not None:
+        raise pending

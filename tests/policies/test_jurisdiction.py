@@ -115,3 +115,14 @@ def test_unknown_outside_residency_is_an_advisory_from_the_sdk(pack: PolicyPackP
     assert found[0].level == "advisory"
     assert "can't be known during preview" in found[0].message
     assert found[0].urn == stack.urn_of("shard-0-primary")
+
+
+def test_an_unknown_in_one_resource_does_not_hide_another_resources_violation(
+    pack: PolicyPackProcess,
+) -> None:
+    stack = compliant_stack("eu").set("audit-tls", "policy", UNKNOWN).remove("audit-replica-tls")
+    found = sorted((v.policy, v.urn, v.level) for v in run(pack, stack, config_for("eu")))
+    assert found == [
+        ("aws-s3-bucket-require-tls-policy", "", "advisory"),
+        ("aws-s3-bucket-require-tls-policy", stack.urn_of("audit-replica"), "mandatory"),
+    ]
