@@ -1,1 +1,1 @@
-"""Developer tools: offline preview and the offline policy analyzer driver."""
+"""Offline tooling: run the program under Pulumi's mocks and the policy pack over gRPC."""
