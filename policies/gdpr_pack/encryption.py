@@ -47,6 +47,9 @@ def check_rds_cluster(res: ResourceView, config: Mapping[str, Any]) -> list[str]
     if not truthy(known(res.props.get("storageEncrypted"), "storageEncrypted")):
         problems.append(f"{what} has storageEncrypted unset or false (provisioned default: false)")
     problems += _one(cmk_problem(what, res.props.get("kmsKeyId"), "kmsKeyId"))
+    if truthy(res.props.get("manageMasterUserPassword"), "manageMasterUserPassword"):
+        key = res.props.get("masterUserSecretKmsKeyId")
+        problems += _one(cmk_problem(f"{what} master user secret", key, "masterUserSecretKmsKeyId"))
     return problems
 
 
@@ -56,7 +59,8 @@ RDS_CLUSTER = Rule(
     group=GROUP,
     severity=Severity.CRITICAL,
     enforcement_level=EnforcementLevel.MANDATORY,
-    fix="set storage_encrypted=True and kms_key_id to the region's database key",
+    fix="set storage_encrypted=True and kms_key_id to the region's database key (and "
+    "master_user_secret_kms_key_id to the secrets key when RDS manages the password)",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.html",
     types=frozenset({"aws:rds/cluster:Cluster"}),
     resource_check=check_rds_cluster,
@@ -566,9 +570,15 @@ RDS_CLUSTER_TLS = Rule(
 )
 
 HTTPS_VIEWER_POLICIES = ("https-only", "redirect-to-https")
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 
 
 def check_cloudfront_https(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
+    if res.type == VPC_ORIGIN:
+        policy = get(res.props, "vpcOriginEndpointConfig", "originProtocolPolicy")
+        if known(policy, "vpcOriginEndpointConfig", "originProtocolPolicy") != "https-only":
+            return [f"VPC origin {res.name!r} is reached without HTTPS only ({policy!r})"]
+        return []
     what = f"distribution {res.name!r}"
     problems = []
     behaviors = [("default", res.props.get("defaultCacheBehavior"))]
@@ -601,7 +611,7 @@ CLOUDFRONT_HTTPS = Rule(
     fix="set viewer_protocol_policy='redirect-to-https' (or https-only) on every behaviour, "
     "origin_protocol_policy='https-only' and minimum_protocol_version='TLSv1.2_2021'",
     url="https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https.html",
-    types=frozenset({"aws:cloudfront/distribution:Distribution"}),
+    types=frozenset({"aws:cloudfront/distribution:Distribution", VPC_ORIGIN}),
     resource_check=check_cloudfront_https,
     checkov=("CKV_AWS_34",),
     security_hub=("CloudFront.3", "CloudFront.9"),

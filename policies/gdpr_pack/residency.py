@@ -556,27 +556,32 @@ CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 
 
+def _policy_disables_caching(policy: ResourceView) -> bool:
+    ttls = [policy.props.get(k) for k in ("defaultTtl", "maxTtl", "minTtl")]
+    return policy.props.get("maxTtl") in (0, "0") and all(t in (0, "0", None) for t in ttls)
+
+
 def _caching_disabled(
-    stack: StackView, res: ResourceView, behavior: Any, config: Mapping[str, Any]
+    stack: StackView, res: ResourceView, behavior: Any, prop: str, config: Mapping[str, Any]
 ) -> bool:
+    """Whether ``behavior`` (found under input ``prop``) never caches.
+
+    The managed CachingDisabled id is recognised literally. A cache policy of the stack is
+    found through the property dependencies of ``prop``; when the ordered behaviours use
+    several, all of them must disable caching (the dependencies do not say which is which).
+    """
     policy_id = get(behavior, "cachePolicyId")
     if policy_id in set(config.get("cachingDisabledPolicyIds", [])):
         return True
-    if policy_id is not None and is_unknown(policy_id):
-        policies = stack.dependencies_of(res, "orderedCacheBehaviors", CACHE_POLICY)
-        policies += stack.dependencies_of(res, "defaultCacheBehavior", CACHE_POLICY)
-        return bool(policies) and all(
-            all(p.props.get(k) in (0, "0") for k in ("defaultTtl", "maxTtl", "minTtl"))
-            for p in policies
-        )
     if policy_id is None:  # legacy forwardedValues: TTLs on the behaviour itself
         return all(get(behavior, k) in (0, "0") for k in ("defaultTtl", "maxTtl", "minTtl"))
-    return False
+    policies = stack.dependencies_of(res, prop, CACHE_POLICY)
+    return bool(policies) and all(_policy_disables_caching(p) for p in policies)
 
 
 def check_cloudfront(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     personal = set(config.get("personalClassifications", []))
-    api_paths = set(config.get("apiPathPatterns", []))
+    api_paths = list(config.get("apiPathPatterns", []))
     for res in stack.of_type(DISTRIBUTION):
         label = classification(res)
         if label is not None and label not in personal:
@@ -585,20 +590,25 @@ def check_cloudfront(stack: StackView, config: Mapping[str, Any]) -> Iterator[tu
         if is_unknown(behaviors):
             yield res.urn, f"distribution {res.name!r}: cache behaviours unknown at preview"
             continue
-        seen = {get(b, "pathPattern") for b in as_list(behaviors)}
-        for missing in sorted(api_paths - seen):
-            yield (
-                res.urn,
-                f"distribution {res.name!r} serves personal data but has no cache behaviour "
-                f"for API path {missing!r}, so the default behaviour may cache it",
-            )
-        for b in as_list(behaviors):
-            if get(b, "pathPattern") in api_paths and not _caching_disabled(stack, res, b, config):
-                yield (
-                    res.urn,
-                    f"distribution {res.name!r} caches API path {get(b, 'pathPattern')!r} "
-                    f"(personal data would rest in edge caches outside the jurisdiction)",
-                )
+        default = res.props.get("defaultCacheBehavior")
+        for path in api_paths:
+            matching = [b for b in as_list(behaviors) if get(b, "pathPattern") == path]
+            if not matching:
+                if not _caching_disabled(stack, res, default, "defaultCacheBehavior", config):
+                    yield (
+                        res.urn,
+                        f"distribution {res.name!r} serves API path {path!r} from its default "
+                        f"behaviour, which caches (personal data would rest in edge caches "
+                        f"outside the jurisdiction)",
+                    )
+                continue
+            for b in matching:
+                if not _caching_disabled(stack, res, b, "orderedCacheBehaviors", config):
+                    yield (
+                        res.urn,
+                        f"distribution {res.name!r} caches API path {path!r} (personal data "
+                        f"would rest in edge caches outside the jurisdiction)",
+                    )
 
 
 CLOUDFRONT = Rule(

@@ -531,6 +531,21 @@ def compliant_stack(stack: str = "eu") -> Stack:
         region=primary,
     )
     s.add(
+        "aws:cloudfront/vpcOrigin:VpcOrigin",
+        "api-origin",
+        {
+            "vpcOriginEndpointConfig": {
+                "arn": arn("elasticloadbalancing", primary, "loadbalancer/app/api/1"),
+                "name": "api",
+                "httpPort": 80,
+                "httpsPort": 443,
+                "originProtocolPolicy": "https-only",
+                "originSslProtocols": {"items": ["TLSv1.2"], "quantity": 1},
+            }
+        },
+        region=primary,
+    )
+    s.add(
         "aws:cloudfront/distribution:Distribution",
         "edge",
         {

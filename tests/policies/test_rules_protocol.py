@@ -25,6 +25,16 @@ from tools.policy_client import PolicyPackProcess, Violation, load_policy_config
 
 EU = compliant_stack("eu")
 US_EAST = "us-east-1"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+
+def _with_cache_policy(s: Stack, *, max_ttl: int) -> Stack:
+    s = s.copy()
+    ttls = {"minTtl": 0, "defaultTtl": 0 if max_ttl == 0 else 60, "maxTtl": max_ttl}
+    s.add(
+        "aws:cloudfront/cachePolicy:CachePolicy", "api-no-cache", {"name": "api-no-cache", **ttls}
+    )
+    return s
 
 
 def message(policy: str, problem: str) -> str:
@@ -276,22 +286,34 @@ RESIDENCY = [
     ),
     Case(
         "cloudfront-caches-api",
-        _set(
-            "edge", "orderedCacheBehaviors.0.cachePolicyId", "658327ea-f89d-4fab-a63d-7e88639e58f6"
-        ),
+        _set("edge", "orderedCacheBehaviors.0.cachePolicyId", CACHING_OPTIMIZED),
         "aws-cloudfront-distribution-disallow-caching-personal-api",
         "edge",
         "distribution 'edge' caches API path '/api/*' (personal data would rest in edge caches "
         "outside the jurisdiction)",
     ),
     Case(
-        "cloudfront-no-api-behaviour",
-        _set("edge", "orderedCacheBehaviors", []),
+        "cloudfront-default-behaviour-caches-api",
+        _then(
+            _set("edge", "orderedCacheBehaviors", []),
+            _set("edge", "defaultCacheBehavior.cachePolicyId", CACHING_OPTIMIZED),
+        ),
         "aws-cloudfront-distribution-disallow-caching-personal-api",
         "edge",
-        "distribution 'edge' serves personal data but has no cache behaviour for API path "
-        "'/api/*', "
-        "so the default behaviour may cache it",
+        "distribution 'edge' serves API path '/api/*' from its default behaviour, which caches "
+        "(personal data would rest in edge caches outside the jurisdiction)",
+    ),
+    Case(
+        "cloudfront-stack-cache-policy-caches",
+        _then(
+            lambda s: _with_cache_policy(s, max_ttl=3600),
+            _set("edge", "orderedCacheBehaviors.0.cachePolicyId", UNKNOWN),
+            _deps("edge", {"orderedCacheBehaviors": ["api-no-cache"]}),
+        ),
+        "aws-cloudfront-distribution-disallow-caching-personal-api",
+        "edge",
+        "distribution 'edge' caches API path '/api/*' (personal data would rest in edge caches "
+        "outside the jurisdiction)",
     ),
 ]
 
@@ -482,6 +504,21 @@ ENCRYPTION = [
         "Aurora cluster 'shard-0-primary' does not use a cluster parameter group of this stack "
         "with "
         "rds.force_ssl=1",
+    ),
+    Case(
+        "cloudfront-vpc-origin-http",
+        _set("api-origin", "vpcOriginEndpointConfig.originProtocolPolicy", "http-only"),
+        "aws-cloudfront-distribution-require-https",
+        "api-origin",
+        "VPC origin 'api-origin' is reached without HTTPS only ('http-only')",
+    ),
+    Case(
+        "aurora-managed-password-default-key",
+        _set("shard-0-primary", "manageMasterUserPassword", True),
+        "aws-rds-cluster-require-cmk-encryption",
+        "shard-0-primary",
+        "Aurora cluster 'shard-0-primary' master user secret has no customer-managed KMS key "
+        "(masterUserSecretKmsKeyId is not set)",
     ),
     Case(
         "cloudfront-http",
@@ -687,13 +724,17 @@ PASSING = {
     ),
     "cloudfront-public-content-may-cache": _then(
         _set("edge", "tags", tags_for("eu", "public")),
-        _set(
-            "edge", "orderedCacheBehaviors.0.cachePolicyId", "658327ea-f89d-4fab-a63d-7e88639e58f6"
-        ),
+        _set("edge", "orderedCacheBehaviors.0.cachePolicyId", CACHING_OPTIMIZED),
     ),
     "acm-certificate-for-cloudfront-in-us-east-1": lambda s: _add_edge_certificate(s),
     "provider-default-tags": lambda s: _tags_from_provider(s),
     "same-region-peering": _set("peer-secondary", "peerRegion", DELETE),
+    "cloudfront-api-on-a-non-caching-default-behaviour": _set("edge", "orderedCacheBehaviors", []),
+    "cloudfront-stack-cache-policy-without-caching": _then(
+        lambda s: _with_cache_policy(s, max_ttl=0),
+        _set("edge", "orderedCacheBehaviors.0.cachePolicyId", "api-no-cache-id"),
+        _deps("edge", {"orderedCacheBehaviors": ["api-no-cache"]}),
+    ),
     "asymmetric-key-without-rotation": _then(
         _set("db-key", "customerMasterKeySpec", "RSA_2048"),
         _set("db-key", "enableKeyRotation", False),
