@@ -21,3 +21,20 @@ DEFAULT_LEVEL = EnforcementLevel.MANDATORY
 
 def policies() -> list[Policy]:
     return [rule.policy() for rule in RULES]
+
+
+def readme_rows(group: str) -> list[str]:
+    """The README's rule table for ``group`` (a test keeps README.md in step with this)."""
+    none = "\u2013"  # an en dash for "no counterpart"
+    rows = [
+        "| rule | what it checks | default level | severity | Checkov | Security Hub | config |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in GROUPS[group]:
+        config = ", ".join(f"`{key}`" for key in rule.config) or none
+        rows.append(
+            f"| `{rule.name}` | {rule.description} | {rule.enforcement_level.value} "
+            f"| {rule.severity.value} | {', '.join(rule.checkov) or none} "
+            f"| {', '.join(rule.security_hub) or none} | {config} |"
+        )
+    return rows

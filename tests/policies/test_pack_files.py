@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from policies.gdpr_pack.pack import BY_NAME, GROUPS, RULES
+from policies.gdpr_pack.pack import BY_NAME, GROUPS, RULES, readme_rows
 from policies.gdpr_pack.taggable_types import PULUMI_AWS_VERSION
 from tests.policies.records import PACK_DIR, ROOT
 from tools.policy_client import load_policy_config
@@ -38,6 +38,13 @@ def test_readme_documents_every_rule_with_its_controls() -> None:
     for rule in RULES:
         for control in (*rule.checkov, *rule.security_hub):
             assert control in rows[rule.name], (rule.name, control)
+
+
+def test_readme_rule_tables_are_current() -> None:
+    readme = (PACK_DIR / "README.md").read_text()
+    for group, rules in GROUPS.items():
+        table = "\n".join(readme_rows(group))
+        assert f"### {group} ({len(rules)})\n\n{table}\n" in readme, group
 
 
 def test_rules_are_documented_the_same_way() -> None:
