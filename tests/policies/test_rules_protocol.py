@@ -19,6 +19,7 @@ from tests.policies.records import (
     Stack,
     arn,
     compliant_stack,
+    secret,
     tags_for,
 )
 from tools.policy_client import PolicyPackProcess, Violation, load_policy_config
@@ -729,6 +730,9 @@ PASSING = {
     "acm-certificate-for-cloudfront-in-us-east-1": lambda s: _add_edge_certificate(s),
     "provider-default-tags": lambda s: _tags_from_provider(s),
     "same-region-peering": _set("peer-secondary", "peerRegion", DELETE),
+    "secret-inputs-are-read-through": lambda s: s.set(
+        "audit-tls", "policy", secret(s.get("audit-tls")["inputs"]["policy"])
+    ),
     "cloudfront-api-on-a-non-caching-default-behaviour": _set("edge", "orderedCacheBehaviors", []),
     "cloudfront-stack-cache-policy-without-caching": _then(
         lambda s: _with_cache_policy(s, max_ttl=0),
