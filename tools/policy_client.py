@@ -48,7 +48,10 @@ __all__ = [
     "Violation",
     "analyze",
     "load_policy_config",
+    "main",
+    "mandatory",
     "reconcile_policy_config",
+    "running_pack",
 ]
 
 LEVEL_NAMES: Mapping[int, str] = {
@@ -513,3 +516,50 @@ def analyze(
 
 def mandatory(violations: Iterable[Mapping[str, str]]) -> list[Mapping[str, str]]:
     return [v for v in violations if v["level"] == "mandatory"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tools.policy_client --stack eu records.json`` (or ``-`` for stdin): the
+    records as a list, or the offline preview's ``--json`` document; prints the violations
+    and exits 1 on a mandatory one."""
+    import argparse
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(prog="python -m tools.policy_client", description=main.__doc__)
+    parser.add_argument("records", help="JSON file with the resource records, '-' for stdin")
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--project", default="gdpr-platform")
+    parser.add_argument("--pack-dir", type=pathlib.Path, default=root / "policies")
+    parser.add_argument(
+        "--policy-config",
+        type=pathlib.Path,
+        help="--policy-pack-config file (default: <pack-dir>/config/<stack>.json if present)",
+    )
+    args = parser.parse_args(argv)
+    text = sys.stdin.read() if args.records == "-" else pathlib.Path(args.records).read_text()
+    document = json.loads(text)
+    resources = document["resources"] if isinstance(document, dict) else document
+    config = args.policy_config
+    if config is None:
+        default = args.pack_dir / "config" / f"{args.stack}.json"
+        config = default if default.exists() else None
+    try:
+        found = analyze(
+            resources,
+            project=args.project,
+            stack=args.stack,
+            pack_dir=args.pack_dir,
+            policy_config=config,
+        )
+    except (PolicyConfigError, PolicyPackError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for v in found:
+        print(f"[{v['level']}] {v['policy']}: {v['urn']}")
+        print("    " + v["message"].replace("\n", "\n    "))
+    print(f"{len(found)} violation(s), {len(mandatory(found))} mandatory")
+    return 1 if mandatory(found) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

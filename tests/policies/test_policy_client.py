@@ -15,6 +15,7 @@ from tools.policy_client import (
     PolicyPackProcess,
     analyze,
     load_policy_config,
+    main,
     reconcile_policy_config,
 )
 
@@ -134,3 +135,16 @@ def test_a_pack_that_does_not_start_is_reported(tmp_path: pathlib.Path) -> None:
         PolicyPackProcess(tmp_path, project="p", stack="eu"),
     ):
         pass
+
+
+def test_command_line(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps({"resources": compliant_stack("eu").records}))
+    assert main([str(records), "--stack", "eu"]) == 0
+    assert capsys.readouterr().out.strip() == "0 violation(s), 0 mandatory"
+    moved = compliant_stack("eu").set("audit-dlq", "region", "us-east-1")
+    records.write_text(json.dumps(moved.records))
+    assert main([str(records), "--stack", "eu"]) == 1
+    out = capsys.readouterr().out
+    assert "[mandatory] aws-resource-require-region-in-jurisdiction: " in out
+    assert out.strip().endswith("1 violation(s), 1 mandatory")
