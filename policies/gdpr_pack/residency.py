@@ -18,7 +18,6 @@ from .rule import CROSS_BORDER_CONFIG, JURISDICTION_CONFIG, Rule
 from .values import arn_region, as_list, get, is_unknown
 
 GROUP = "residency"
-DOCS = "https://docs.aws.amazon.com/whitepapers/latest/navigating-gdpr-compliance/welcome.html"
 CONFIG = dict(JURISDICTION_CONFIG)
 CROSS_CONFIG = {**JURISDICTION_CONFIG, **CROSS_BORDER_CONFIG}
 
@@ -99,7 +98,8 @@ EDGE_TYPES = [
 def check_region(res: ResourceView, config: Mapping[str, Any]) -> Iterable[str]:
     j = jurisdiction_for(config, res.urn)
     region = res.effective_region()
-    if res.type in config.get("edgeTypes", []) and region == config.get("edgeRegion"):
+    edge = res.type in config.get("edgeTypes", []) and region == config.get("edgeRegion")
+    if edge and (res.type != "aws:wafv2/webAcl:WebAcl" or res.props.get("scope") == "CLOUDFRONT"):
         return []
     problem = region_problem(j, f"{res.type} {res.name!r}", region)
     return [problem] if problem else []

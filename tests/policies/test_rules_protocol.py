@@ -124,6 +124,13 @@ RESIDENCY = [
         "provider 'region'); residency fails closed",
     ),
     Case(
+        "regional-web-acl-in-the-edge-region",
+        lambda s: _add_edge_certificate(s).set("edge-acl", "scope", "REGIONAL"),
+        REGION,
+        "edge-acl",
+        f"aws:wafv2/webAcl:WebAcl 'edge-acl' is in 'us-east-1', outside jurisdiction {EU_REGIONS}",
+    ),
+    Case(
         "aurora-source-region",
         _set("shard-0-secondary", "sourceRegion", US_EAST),
         RDS_REPL,
@@ -755,6 +762,7 @@ def _add_edge_certificate(s: Stack) -> Stack:
         {"domainName": "example.com"},
         region=US_EAST,
     )
+    s.add("aws:wafv2/webAcl:WebAcl", "edge-acl", {"scope": "CLOUDFRONT"}, region=US_EAST)
     return s
 
 
