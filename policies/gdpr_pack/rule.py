@@ -14,6 +14,7 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
+    PolicyComplianceFramework,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -51,6 +52,15 @@ CROSS_BORDER_CONFIG: Mapping[str, Mapping[str, Any]] = {
         "default": ["pseudonymized", "aggregate", "public"],
         "description": "data-classification tag values allowed to leave the jurisdiction.",
     },
+}
+
+
+#: The GDPR article each group of rules serves (shown with the policy in Pulumi Cloud).
+GDPR_REFERENCES: Mapping[str, str] = {
+    "residency": "Art. 44-49 (transfers to third countries)",
+    "encryption": "Art. 32(1)(a) (encryption of personal data)",
+    "tags": "Art. 30 (records of processing)",
+    "baseline": "Art. 32 (security of processing)",
 }
 
 
@@ -122,6 +132,9 @@ class Rule:
             "remediation_steps": self.fix,
             "url": self.url,
             "tags": [self.group],
+            "framework": PolicyComplianceFramework(
+                name="GDPR", version="2016/679", reference=GDPR_REFERENCES[self.group]
+            ),
         }
         if self.stack_check is not None:
             return StackValidationPolicy(validate=self._validate_stack, **common)

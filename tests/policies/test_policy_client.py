@@ -63,6 +63,8 @@ def test_pack_info(pack: PolicyPackProcess) -> None:
         assert policy.description == rule.description
         assert policy.url == rule.url
         assert policy.severity != 0
+        assert policy.framework.name == "GDPR"
+        assert policy.framework.reference.startswith("Art. ")
 
 
 def test_reconcile_fills_schema_defaults_and_levels(pack: PolicyPackProcess) -> None:
