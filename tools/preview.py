@@ -5,7 +5,11 @@ region and type, the shard layout and the outputs. ``--json`` prints one documen
 
     python -m tools.preview --stack eu
     python -m tools.preview --stack us --json
-    python -m tools.preview --config-file my-change.yaml --json
+    python -m tools.preview --config-file my-change.yaml --stack-name eu --json
+
+The policy pack (``policies/``) then runs as its own process and receives every resource
+over the analyzer gRPC protocol, as ``pulumi preview --policy-pack`` does; the exit code is
+1 on a mandatory violation, 2 on bad config.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ from pulumi.runtime import settings as runtime_settings
 
 from components.config import NAMESPACE, ConfigError, StackConfig, parse_config
 from tools.mocks import ResourceRecord, install
+from tools.policy_client import PolicyConfigError, PolicyPackError, analyze
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "gdpr-platform"
+PACK_DIR = PROJECT_DIR / "policies"
 
 
 class PreviewError(Exception):
@@ -106,6 +112,24 @@ def collect(stack: str, stack_config: Mapping[str, Any]) -> PreviewResult:
     return PreviewResult(stack=stack, config=config, resources=monitor.records, outputs=resolved)
 
 
+def check_policies(
+    result: PreviewResult, stack_config: Mapping[str, Any], policy_config: Path | None = None
+) -> None:
+    """Fill ``result.violations`` from the pack; config by jurisdiction unless given."""
+    config = policy_config or PACK_DIR / "config" / f"{result.config.jurisdiction}.json"
+    try:
+        result.violations = analyze(
+            result.resources,
+            project=PROJECT,
+            stack=result.stack,
+            pack_dir=PACK_DIR,
+            policy_config=config,
+            stack_config=engine_config(stack_config),
+        )
+    except (PolicyConfigError, PolicyPackError) as exc:
+        raise PreviewError(f"policy pack: {exc}") from None
+
+
 def summarize(result: PreviewResult) -> str:
     lines = [f"Stack {result.stack} ({PROJECT}), jurisdiction {result.config.jurisdiction}"]
     by_region: dict[str, Counter[str]] = defaultdict(Counter)
@@ -135,6 +159,11 @@ def summarize(result: PreviewResult) -> str:
         )
     else:
         lines.append("  Policy violations: none")
+    mandatory = sum(v["level"] == "mandatory" for v in result.violations)
+    lines.append(
+        f"  {len(result.resources)} resources, {len(result.violations)} violations "
+        f"({mandatory} mandatory)"
+    )
     return "\n".join(lines)
 
 
@@ -146,13 +175,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config-file", type=Path, help="read this stack file instead")
     parser.add_argument("--stack-name", help="stack name to use with --config-file")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        help="--policy-pack-config file (default: policies/config/<jurisdiction>.json)",
+    )
+    parser.add_argument("--no-policy", action="store_true", help="skip the policy pack")
     args = parser.parse_args(argv)
     if args.config_file is None and args.stack is None:
         parser.error("give --stack eu|us or --config-file PATH")
     path = args.config_file or PROJECT_DIR / f"Pulumi.{args.stack}.yaml"
     stack = args.stack_name or args.stack or path.stem.removeprefix("Pulumi.")
     try:
-        result = collect(stack, read_stack_file(path))
+        stack_config = read_stack_file(path)
+        result = collect(stack, stack_config)
+        if not args.no_policy:
+            check_policies(result, stack_config, args.policy_config)
     except (ConfigError, PreviewError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

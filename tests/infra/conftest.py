@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,15 +87,3 @@ def policy_doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
     assert isinstance(text, str), f"{record['name']}.{key} is not a known JSON string"
     doc: dict[str, Any] = json.loads(text)
     return doc
-
-
-@pytest.fixture
-def tmp_stack_file(tmp_path: Path) -> Callable[[StackConfigMap], Path]:
-    def write(config: StackConfigMap) -> Path:
-        import yaml
-
-        path = tmp_path / "Pulumi.test.yaml"
-        path.write_text(yaml.safe_dump({"config": config}))
-        return path
-
-    return write
