@@ -211,7 +211,7 @@ class AppConfig(_Model):
 class EdgeConfig(_Model):
     """CloudFront in front of the regional APIs."""
 
-    #: Viewer-facing domain names; empty serves on the *.cloudfront.net name.
+    #: Viewer-facing domain names of the API (required).
     aliases: tuple[NonEmpty, ...] = ()
     #: ACM certificate for the aliases; CloudFront only reads certificates from us-east-1.
     viewer_certificate_arn: NonEmpty | None = None
@@ -555,20 +555,23 @@ def _check_edge(regions: RegionsConfig, edge: EdgeConfig) -> None:
         raise ConfigError(
             f"edge.originCertificateArns.{extra[0]}", "this region is not one of the stack's"
         )
-    if edge.aliases and edge.viewer_certificate_arn is None:
+    # The viewer's Host goes to the origin, so the origin certificates are checked against
+    # these names: without them there is no TLS 1.2+ viewer policy and no valid origin TLS.
+    if not edge.aliases:
+        raise ConfigError(
+            "edge.aliases", "required: the API's domain name(s), also on the origin certificates"
+        )
+    if edge.viewer_certificate_arn is None:
         raise ConfigError(
             "edge.viewerCertificateArn", "required with aliases: an ACM certificate in us-east-1"
         )
-    if edge.viewer_certificate_arn is not None:
-        match = _ACM_ARN.match(edge.viewer_certificate_arn)
-        if match is None or match["region"] != "us-east-1":
-            raise ConfigError(
-                "edge.viewerCertificateArn",
-                f"{edge.viewer_certificate_arn!r}: CloudFront only uses ACM certificates "
-                "from us-east-1",
-            )
-        if not edge.aliases:
-            raise ConfigError("edge.aliases", "a viewer certificate needs the domain names")
+    match = _ACM_ARN.match(edge.viewer_certificate_arn)
+    if match is None or match["region"] != "us-east-1":
+        raise ConfigError(
+            "edge.viewerCertificateArn",
+            f"{edge.viewer_certificate_arn!r}: CloudFront only uses ACM certificates "
+            "from us-east-1",
+        )
     if edge.write_region is not None and edge.write_region not in regions.all:
         raise ConfigError(
             "edge.writeRegion",

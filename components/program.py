@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.compute_tier import build_compute_tier
 from components.config import StackConfig
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
@@ -34,7 +35,8 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     register_required_tags(cfg.required_tags())
     providers = regional_providers(cfg.stack, cfg.regions.all)
     regions = {name: _build_region(cfg, name, providers[name]) for name in cfg.regions.all}
-    return _outputs(cfg, regions)
+    compute = build_compute_tier(cfg, regions)
+    return {**_outputs(cfg, regions), **compute.outputs()}
 
 
 def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Region:
