@@ -111,7 +111,7 @@ class EksCluster(pulumi.ComponentResource):
         )
         self._name = name
         self._args = args
-        self._provider = provider
+        self._aws_provider = provider
         self.cluster_name = args.cluster_name
         self._create_cluster()
         self._create_node_role()
@@ -136,7 +136,7 @@ class EksCluster(pulumi.ComponentResource):
 
     def _remote_opts(self, **extra: Any) -> pulumi.ResourceOptions:
         # Multi-language components take the provider as a map; they pass it to children.
-        return pulumi.ResourceOptions(parent=self, providers={"aws": self._provider}, **extra)
+        return pulumi.ResourceOptions(parent=self, providers={"aws": self._aws_provider}, **extra)
 
     def _create_cluster(self) -> None:
         args = self._args
@@ -202,7 +202,9 @@ class EksCluster(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{self._name}-node-{policy_name}",
                 role=self.node_role.name,
-                policy_arn=partition.apply(lambda p, n=policy_name: f"arn:{p}:iam::aws:policy/{n}"),
+                policy_arn=pulumi.Output.concat(
+                    "arn:", partition, ":iam::aws:policy/", policy_name
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
@@ -336,7 +338,8 @@ class LoadBalancerController(pulumi.ComponentResource):
             name,
             None,
             pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(providers={"aws": provider, "kubernetes": k8s_provider})
+                opts,
+                pulumi.ResourceOptions(providers={"aws": provider, "kubernetes": k8s_provider}),
             ),
         )
         child = pulumi.ResourceOptions(parent=self)

@@ -25,7 +25,12 @@ from components.cluster import (
     LoadBalancerControllerArgs,
 )
 from components.config import StackConfig
-from components.edge import EdgeDistribution, EdgeDistributionArgs, RegionalOrigin, RegionalOriginArgs
+from components.edge import (
+    EdgeDistribution,
+    EdgeDistributionArgs,
+    RegionalOrigin,
+    RegionalOriginArgs,
+)
 from components.observability import (
     JurisdictionDashboard,
     JurisdictionDashboardArgs,
@@ -106,9 +111,7 @@ def build_compute_tier(
     inputs: ComputeInputs | None = None,
 ) -> ComputeTier:
     inputs = inputs or ComputeInputs()
-    built = {
-        name: _build_region(cfg, region, inputs) for name, region in regions.items()
-    }
+    built = {name: _build_region(cfg, region, inputs) for name, region in regions.items()}
     primary = regions[cfg.regions.primary]
     on_primary = pulumi.ResourceOptions(provider=primary.provider)
     edge = EdgeDistribution(

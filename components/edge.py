@@ -263,7 +263,9 @@ class EdgeDistribution(pulumi.ComponentResource):
                 ]
             ),
             remove_headers_config=aws.cloudfront.ResponseHeadersPolicyRemoveHeadersConfigArgs(
-                items=[aws.cloudfront.ResponseHeadersPolicyRemoveHeadersConfigItemArgs(header="Server")]
+                items=[
+                    aws.cloudfront.ResponseHeadersPolicyRemoveHeadersConfigItemArgs(header="Server")
+                ]
             ),
             opts=self._child,
         )

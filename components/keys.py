@@ -63,9 +63,7 @@ PURPOSES: Mapping[str, KeyPurpose] = {
         allow_grants=True,
         # EKS managed node groups launch through Auto Scaling, whose service-linked role
         # creates the encrypted root volumes.
-        service_linked_roles=(
-            "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-        ),
+        service_linked_roles=("autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",),
     ),
 }
 

@@ -165,39 +165,102 @@ def region_widgets(signals: _Resolved, y0: int = 0, prefix: str = "") -> list[di
     """Every widget of one region: API, Aurora, queues, DLQs, Lambda."""
     r = signals.region
     api_5xx = [
-        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", signals.lb,
-         {"stat": "Sum", "region": r}],
-        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", signals.lb,
-         {"stat": "Sum", "region": r}],
-        ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", signals.lb,
-         {"stat": "Sum", "region": r}],
+        [
+            "AWS/ApplicationELB",
+            "HTTPCode_Target_5XX_Count",
+            "LoadBalancer",
+            signals.lb,
+            {"stat": "Sum", "region": r},
+        ],
+        [
+            "AWS/ApplicationELB",
+            "HTTPCode_ELB_5XX_Count",
+            "LoadBalancer",
+            signals.lb,
+            {"stat": "Sum", "region": r},
+        ],
+        [
+            "AWS/ApplicationELB",
+            "RequestCount",
+            "LoadBalancer",
+            signals.lb,
+            {"stat": "Sum", "region": r},
+        ],
     ]
     latency = [
-        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", signals.lb,
-         {"stat": stat, "region": r, "label": stat}]
+        [
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            "LoadBalancer",
+            signals.lb,
+            {"stat": stat, "region": r, "label": stat},
+        ]
         for stat in ("p50", "p99")
     ]
     rows = [
         (f"{prefix}API 5xx and requests", api_5xx),
         (f"{prefix}API latency (s)", latency),
-        (f"{prefix}Aurora CPU %",
-         _metric_rows("AWS/RDS", "CPUUtilization", "DBClusterIdentifier", signals.db, "Average", r)),
-        (f"{prefix}Aurora connections",
-         _metric_rows("AWS/RDS", "DatabaseConnections", "DBClusterIdentifier", signals.db, "Sum", r)),
-        (f"{prefix}AuroraGlobalDBReplicationLag (ms)",
-         _metric_rows("AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier",
-                      signals.replicas, "Maximum", r)),
-        (f"{prefix}SQS depth",
-         _metric_rows("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
-                      signals.queues, "Maximum", r)),
-        (f"{prefix}SQS age of oldest message (s)",
-         _metric_rows("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName",
-                      signals.queues, "Maximum", r)),
-        (f"{prefix}DLQ depth",
-         _metric_rows("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
-                      signals.dlqs, "Maximum", r, search_term="dlq")),
-        (f"{prefix}Lambda errors",
-         _metric_rows("AWS/Lambda", "Errors", "FunctionName", signals.functions, "Sum", r)),
+        (
+            f"{prefix}Aurora CPU %",
+            _metric_rows(
+                "AWS/RDS", "CPUUtilization", "DBClusterIdentifier", signals.db, "Average", r
+            ),
+        ),
+        (
+            f"{prefix}Aurora connections",
+            _metric_rows(
+                "AWS/RDS", "DatabaseConnections", "DBClusterIdentifier", signals.db, "Sum", r
+            ),
+        ),
+        (
+            f"{prefix}AuroraGlobalDBReplicationLag (ms)",
+            _metric_rows(
+                "AWS/RDS",
+                "AuroraGlobalDBReplicationLag",
+                "DBClusterIdentifier",
+                signals.replicas,
+                "Maximum",
+                r,
+            ),
+        ),
+        (
+            f"{prefix}SQS depth",
+            _metric_rows(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "QueueName",
+                signals.queues,
+                "Maximum",
+                r,
+            ),
+        ),
+        (
+            f"{prefix}SQS age of oldest message (s)",
+            _metric_rows(
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                "QueueName",
+                signals.queues,
+                "Maximum",
+                r,
+            ),
+        ),
+        (
+            f"{prefix}DLQ depth",
+            _metric_rows(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "QueueName",
+                signals.dlqs,
+                "Maximum",
+                r,
+                search_term="dlq",
+            ),
+        ),
+        (
+            f"{prefix}Lambda errors",
+            _metric_rows("AWS/Lambda", "Errors", "FunctionName", signals.functions, "Sum", r),
+        ),
     ]
     return [
         _widget(title, metrics, r, x=12 * (i % 2), y=y0 + 6 * (i // 2))
@@ -380,7 +443,9 @@ class RegionalMonitoring(pulumi.ComponentResource):
         for i, cluster_id in enumerate(signals.replica_cluster_ids):
             self._alarm(
                 f"replication-lag-{i}",
-                alarm_description=f"Aurora global replication lag above {args.replication_lag_ms} ms",
+                alarm_description=(
+                    f"Aurora global replication lag above {args.replication_lag_ms} ms"
+                ),
                 namespace="AWS/RDS",
                 metric_name="AuroraGlobalDBReplicationLag",
                 dimensions={"DBClusterIdentifier": cluster_id},
@@ -435,4 +500,3 @@ class JurisdictionDashboard(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"dashboardName": self.dashboard.dashboard_name})
-

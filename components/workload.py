@@ -33,9 +33,7 @@ class ApiPermissions:
     shard_map_parameter_arns: Sequence[pulumi.Input[str]] = field(default_factory=list)
     #: ``{region: [cluster resource id, ...]}`` of the shards' Aurora clusters the API
     #: connects to with IAM auth: the writers (primary) and the local readers (data tier).
-    db_cluster_resource_ids: Mapping[str, Sequence[pulumi.Input[str]]] = field(
-        default_factory=dict
-    )
+    db_cluster_resource_ids: Mapping[str, Sequence[pulumi.Input[str]]] = field(default_factory=dict)
     #: Secrets the API reads: shard secrets, the pseudonymization key (data tier).
     secret_arns: Sequence[pulumi.Input[str]] = field(default_factory=list)
     #: The region's audit bucket (data-flows tier).
@@ -98,9 +96,7 @@ def api_role_policy(
     statements: list[dict[str, Any]] = []
     if shard_map_parameter_arns:
         statements.append(
-            docs.statement(
-                "ReadShardMap", ["ssm:GetParameter"], shard_map_parameter_arns, regions
-            )
+            docs.statement("ReadShardMap", ["ssm:GetParameter"], shard_map_parameter_arns, regions)
         )
     db_users = [
         f"arn:{partition}:rds-db:{region}:{account_id}:dbuser:{resource_id}/{db_user}"
@@ -108,7 +104,9 @@ def api_role_policy(
         for resource_id in ids
     ]
     if db_users:
-        statements.append(docs.statement("ConnectToOwnShards", ["rds-db:connect"], db_users, regions))
+        statements.append(
+            docs.statement("ConnectToOwnShards", ["rds-db:connect"], db_users, regions)
+        )
     if secret_arns:
         statements.append(
             docs.statement(
@@ -117,9 +115,7 @@ def api_role_policy(
         )
     if audit_bucket_arn:
         statements.append(
-            docs.statement(
-                "WriteAuditFiles", ["s3:PutObject"], [f"{audit_bucket_arn}/*"], regions
-            )
+            docs.statement("WriteAuditFiles", ["s3:PutObject"], [f"{audit_bucket_arn}/*"], regions)
         )
     if central_queue_arn:
         # Only pseudonymized events go to the central queue (the event schema's property,
@@ -163,13 +159,17 @@ class ApiWorkload(pulumi.ComponentResource):
             name,
             None,
             pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(providers={"aws": provider, "kubernetes": k8s_provider})
+                opts,
+                pulumi.ResourceOptions(providers={"aws": provider, "kubernetes": k8s_provider}),
             ),
         )
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
-        self._labels = {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "gdpr-platform"}
+        self._labels = {
+            "app.kubernetes.io/name": APP_NAME,
+            "app.kubernetes.io/part-of": "gdpr-platform",
+        }
 
         self._create_role()
         self._create_namespace()
@@ -364,9 +364,7 @@ class ApiWorkload(pulumi.ComponentResource):
                                 max_skew=1,
                                 topology_key="topology.kubernetes.io/zone",
                                 when_unsatisfiable="ScheduleAnyway",
-                                label_selector=k8s.meta.v1.LabelSelectorArgs(
-                                    match_labels=selector
-                                ),
+                                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                             )
                         ],
                         containers=[self._container()],

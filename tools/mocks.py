@@ -92,8 +92,7 @@ _EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     },
     "aws:lb/targetGroup:TargetGroup": lambda name, suffix, region: {
         "arn": (
-            f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:targetgroup/"
-            f"{name[:20]}/{suffix}"
+            f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:targetgroup/{name[:20]}/{suffix}"
         ),
         "arnSuffix": f"targetgroup/{name[:20]}/{suffix}",
     },
