@@ -270,7 +270,6 @@ class LoadBalancerControllerArgs:
     oidc_provider_url: pulumi.Input[str]
     #: The target groups it may register pods into (made by the edge tier).
     target_group_arns: Sequence[pulumi.Input[str]]
-    jurisdiction_regions: Sequence[str]
     chart_version: str
     namespace: str = "kube-system"
     service_account: str = "aws-load-balancer-controller"
@@ -359,7 +358,8 @@ class LoadBalancerController(pulumi.ComponentResource):
             f"{name}-irsa",
             role=self.role.id,
             policy=pulumi.Output.all(*args.target_group_arns).apply(
-                lambda arns: lb_controller_policy(arns, args.jurisdiction_regions)
+                # The controller only ever calls its own region's APIs.
+                lambda arns: lb_controller_policy(arns, [args.region])
             ),
             opts=child,
         )

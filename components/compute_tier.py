@@ -208,7 +208,6 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             oidc_provider_arn=cluster.oidc_provider_arn,
             oidc_provider_url=cluster.oidc_provider_url,
             target_group_arns=[origin.target_group.arn],
-            jurisdiction_regions=list(cfg.regions.all),
             chart_version=cfg.app.lb_controller_chart_version,
         ),
         provider=region.provider,
