@@ -211,7 +211,7 @@ class EksCluster(pulumi.ComponentResource):
     def _create_launch_template(self) -> None:
         args = self._args
         self.launch_template = aws.ec2.LaunchTemplate(
-            f"{self._name}-nodes",
+            f"{self._name}-node-template",
             description=f"EKS managed nodes of {args.cluster_name}: encrypted gp3, IMDSv2",
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
