@@ -28,8 +28,8 @@ def least_privilege_problems(doc: dict[str, Any], regions: set[str]) -> list[str
             broad = [a for a in actions if not a.split(":", 1)[1].startswith(READ_ONLY_PREFIXES)]
             if broad:
                 problems.append(f"{sid}: '*' resource for {broad}")
-        requested = statement.get("Condition", {}).get("StringEquals", {}).get(
-            "aws:RequestedRegion"
+        requested = (
+            statement.get("Condition", {}).get("StringEquals", {}).get("aws:RequestedRegion")
         )
         if requested is None:
             problems.append(f"{sid}: no aws:RequestedRegion condition")

@@ -125,9 +125,7 @@ def test_node_group_sizes_and_instance_types_come_from_config(stack: PreviewResu
             "maxSize": eks.max_size,
         }
         assert group["inputs"]["instanceTypes"] == list(eks.instance_types)
-        assert group["inputs"]["nodeRole"]["urn"].endswith(
-            f"::cluster-{group['region']}-node"
-        )
+        assert group["inputs"]["nodeRole"]["urn"].endswith(f"::cluster-{group['region']}-node")
 
 
 def test_launch_template_encrypts_root_volumes_and_requires_imdsv2(stack: PreviewResult) -> None:
@@ -185,7 +183,9 @@ def test_lb_controller_may_only_register_into_its_own_target_group(stack: Previe
 
 
 def test_eks_key_lets_auto_scaling_create_encrypted_node_volumes() -> None:
-    doc = key_policy(PURPOSES["eks"], region="eu-west-1", account_id="111122223333", partition="aws")
+    doc = key_policy(
+        PURPOSES["eks"], region="eu-west-1", account_id="111122223333", partition="aws"
+    )
     role = (
         "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/"
         "AWSServiceRoleForAutoScaling"

@@ -209,9 +209,7 @@ def test_pods_are_reached_through_the_regions_internal_target_group(stack: Previ
         spec = binding["inputs"]["spec"]
         target_group = one(stack, "aws:lb/targetGroup:TargetGroup", f"origin-{region}-api")
         assert target_group["region"] == region
-        assert spec["targetGroupARN"].startswith(
-            f"arn:aws:elasticloadbalancing:{region}:"
-        )
+        assert spec["targetGroupARN"].startswith(f"arn:aws:elasticloadbalancing:{region}:")
         assert spec["targetType"] == "ip"
         assert spec["serviceRef"] == {"name": "api", "port": stack.config.app.port}
         chart = one(stack, "kubernetes:helm.sh/v3:Release", f"lb-controller-{region}-chart")
