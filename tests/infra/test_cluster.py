@@ -7,6 +7,8 @@ inputs the program hands to the two multi-language components.
 from __future__ import annotations
 
 import json
+from typing import Any
+
 import pytest
 
 from components.cluster import CONTROL_PLANE_LOG_TYPES, kubeconfig_with_region
@@ -160,7 +162,9 @@ def test_kubernetes_provider_asks_for_tokens_in_its_clusters_region(stack: Previ
 
 
 def test_kubeconfig_with_region_adds_the_flag_once() -> None:
-    raw = {"users": [{"name": "u", "user": {"exec": {"args": ["eks", "get-token"]}}}]}
+    raw: dict[str, Any] = {
+        "users": [{"name": "u", "user": {"exec": {"args": ["eks", "get-token"]}}}]
+    }
     once = kubeconfig_with_region(raw, "eu-west-1")
     twice = kubeconfig_with_region(once, "eu-west-1")
     assert json.loads(twice)["users"][0]["user"]["exec"]["args"] == [
