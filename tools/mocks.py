@@ -29,6 +29,27 @@ UNKNOWN = rpc.UNKNOWN
 ResourceRecord = dict[str, Any]
 
 
+#: rpc's signature key and the value that marks a resource reference.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+def downgrade_resource_refs(value: Any) -> Any:
+    """Resource references as the engine hands them to analyzers: the ID, else the URN.
+
+    The engine marshals a policy pack's props without keeping resources (a multi-language
+    component such as eks:index:ManagedNodeGroup takes ``cluster`` and ``nodeRole`` as
+    references), so the pack never sees the reference signature.
+    """
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _RESOURCE_REF_SIG:
+            return value.get("id") or value.get("urn")
+        return {k: downgrade_resource_refs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [downgrade_resource_refs(v) for v in value]
+    return value
+
+
 def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
@@ -261,7 +282,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return super().RegisterResource(request)
         self._apply_stack_transforms(request)
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        inputs = downgrade_resource_refs(
+            json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        )
         if request.type.startswith("pulumi:providers:"):
             region = inputs.get("region")
             if isinstance(region, str):
