@@ -62,6 +62,9 @@ class EksClusterArgs:
     #: Created before the cluster so that EKS writes into it instead of creating its own
     #: (unencrypted, never-expiring) group.
     control_plane_log_group: aws.cloudwatch.LogGroup | None = None
+    #: Groups the CloudWatch observability add-on writes container and node logs to,
+    #: made beforehand (KMS, retention); the add-on may only write to these.
+    container_log_groups: Sequence[aws.cloudwatch.LogGroup] = ()
     node_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -117,6 +120,7 @@ class EksCluster(pulumi.ComponentResource):
         self._create_node_role()
         self._create_launch_template()
         self._create_node_group()
+        self._create_addons()
         self.k8s_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.cluster.kubeconfig.apply(
@@ -259,6 +263,92 @@ class EksCluster(pulumi.ComponentResource):
             ignore_scaling_changes=True,
             opts=self._remote_opts(),
         )
+
+    def _create_addons(self) -> None:
+        args = self._args
+        after_nodes = pulumi.ResourceOptions(
+            parent=self, depends_on=[self.cluster, self.node_group]
+        )
+        # The HorizontalPodAutoscaler reads CPU from the metrics API.
+        aws.eks.Addon(
+            f"{self._name}-metrics-server",
+            cluster_name=args.cluster_name,
+            addon_name="metrics-server",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=after_nodes,
+        )
+        # Ships container and node logs into the pre-made encrypted groups, with a role
+        # that may write to those groups only.
+        role = aws.iam.Role(
+            f"{self._name}-cloudwatch-agent",
+            description=f"CloudWatch observability add-on of {args.cluster_name}",
+            assume_role_policy=pulumi.Output.all(
+                self.oidc_provider_arn, self.oidc_provider_url
+            ).apply(
+                lambda ids: docs.irsa_trust_policy(
+                    ids[0], ids[1], CLOUDWATCH_AGENT_NAMESPACE, CLOUDWATCH_AGENT_SERVICE_ACCOUNT
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-cloudwatch-agent",
+            role=role.id,
+            policy=pulumi.Output.all(*[g.arn for g in args.container_log_groups]).apply(
+                lambda arns: cloudwatch_agent_policy(arns, args.region)
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.eks.Addon(
+            f"{self._name}-cloudwatch-observability",
+            cluster_name=args.cluster_name,
+            addon_name="amazon-cloudwatch-observability",
+            service_account_role_arn=role.arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.cluster, self.node_group, *args.container_log_groups],
+            ),
+        )
+
+
+CLOUDWATCH_AGENT_NAMESPACE = "amazon-cloudwatch"
+CLOUDWATCH_AGENT_SERVICE_ACCOUNT = "cloudwatch-agent"
+
+
+def cloudwatch_agent_policy(log_group_arns: Sequence[str], region: str) -> str:
+    """Write to our log groups; describe the nodes it reports on; Container Insights metrics."""
+    streams = sorted({*log_group_arns, *(f"{arn}:*" for arn in log_group_arns)})
+    return docs.policy(
+        [
+            docs.statement(
+                "WriteOwnLogGroups",
+                ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                streams,
+                [region],
+            ),
+            docs.statement(
+                "DescribeNodes",
+                ["ec2:DescribeInstances", "ec2:DescribeTags", "ec2:DescribeVolumes"],
+                ["*"],
+                [region],
+            ),
+            {
+                **docs.statement(
+                    "ContainerInsightsMetrics", ["cloudwatch:PutMetricData"], ["*"], [region]
+                ),
+                # PutMetricData has no resource ARN; the namespace is its only scope.
+                "Condition": {
+                    "StringEquals": {
+                        "aws:RequestedRegion": [region],
+                        "cloudwatch:namespace": "ContainerInsights",
+                    }
+                },
+            },
+        ]
+    )
 
 
 @dataclass

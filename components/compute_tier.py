@@ -181,6 +181,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             admin_role_arn=cfg.eks.admin_role_arn,
             deletion_protection=cfg.protection.deletion_protection,
             control_plane_log_group=logs.control_plane,
+            container_log_groups=list(logs.container_insights.values()),
         ),
         provider=region.provider,
     )

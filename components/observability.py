@@ -34,7 +34,15 @@ def eks_control_plane_log_group_name(cluster_name: str) -> str:
 
 def app_log_group_name(cluster_name: str) -> str:
     """Container Insights / Fluent Bit's application log group for the cluster."""
-    return f"/aws/containerinsights/{cluster_name}/application"
+    return container_insights_log_group_name(cluster_name, "application")
+
+
+#: The groups the amazon-cloudwatch-observability add-on writes to (and would create).
+CONTAINER_INSIGHTS_LOGS: tuple[str, ...] = ("application", "dataplane", "host", "performance")
+
+
+def container_insights_log_group_name(cluster_name: str, kind: str) -> str:
+    return f"/aws/containerinsights/{cluster_name}/{kind}"
 
 
 @dataclass
@@ -65,14 +73,20 @@ class RegionalLogs(pulumi.ComponentResource):
             tags=classification("personal"),
             opts=child,
         )
-        self.application = aws.cloudwatch.LogGroup(
-            f"{name}-api",
-            name=app_log_group_name(args.cluster_name),
-            kms_key_id=args.logs_key_arn,
-            retention_in_days=args.retention_days,
-            tags=classification("personal"),
-            opts=child,
-        )
+        # Container logs carry whatever the API logs (request paths name user IDs);
+        # node and performance logs are internal.
+        self.container_insights = {
+            kind: aws.cloudwatch.LogGroup(
+                f"{name}-{kind}",
+                name=container_insights_log_group_name(args.cluster_name, kind),
+                kms_key_id=args.logs_key_arn,
+                retention_in_days=args.retention_days,
+                tags=classification("personal" if kind == "application" else "internal"),
+                opts=child,
+            )
+            for kind in CONTAINER_INSIGHTS_LOGS
+        }
+        self.application = self.container_insights["application"]
         self.register_outputs(
             {
                 "controlPlaneLogGroup": self.control_plane.name,

@@ -6,6 +6,7 @@ from typing import Any
 
 #: Calls AWS offers no resource-level permission for; "*" is the narrowest resource.
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
+NO_RESOURCE_LEVEL = frozenset({"cloudwatch:PutMetricData"})
 
 
 def as_list(value: Any) -> list[Any]:
@@ -25,7 +26,12 @@ def least_privilege_problems(doc: dict[str, Any], regions: set[str]) -> list[str
             if action == "*" or action.endswith(":*"):
                 problems.append(f"{sid}: wildcard action {action}")
         if "*" in resources:
-            broad = [a for a in actions if not a.split(":", 1)[1].startswith(READ_ONLY_PREFIXES)]
+            broad = [
+                a
+                for a in actions
+                if a not in NO_RESOURCE_LEVEL
+                and not a.split(":", 1)[1].startswith(READ_ONLY_PREFIXES)
+            ]
             if broad:
                 problems.append(f"{sid}: '*' resource for {broad}")
         requested = (

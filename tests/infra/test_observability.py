@@ -17,6 +17,7 @@ from components.observability import (
     RegionalSignals,
 )
 from tests.infra.conftest import of_type, policy_doc
+from tests.infra.iam_checks import least_privilege_problems
 from tests.infra.records import in_region, one
 from tools.mocks import ResourceRecord, install
 from tools.preview import PreviewResult
@@ -52,7 +53,8 @@ def test_every_log_group_is_encrypted_with_its_regions_logs_key_and_expires(
     stack: PreviewResult,
 ) -> None:
     groups = of_type(stack, "aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 3 * len(stack.config.regions.all)  # flow logs, EKS, app
+    # Per region: flow logs, EKS control plane, Container Insights (4 groups).
+    assert len(groups) == 6 * len(stack.config.regions.all)
     for group in groups:
         assert group["inputs"]["kmsKeyId"] == stack.outputs["kmsKeyArns"][group["region"]]["logs"]
         assert group["inputs"]["retentionInDays"] > 0
@@ -60,7 +62,7 @@ def test_every_log_group_is_encrypted_with_its_regions_logs_key_and_expires(
 
 def test_compute_log_groups_take_retention_from_config(stack: PreviewResult) -> None:
     for region in stack.config.regions.all:
-        for suffix in ("eks-control-plane", "api"):
+        for suffix in ("eks-control-plane", "application", "dataplane", "host", "performance"):
             group = one(stack, "aws:cloudwatch/logGroup:LogGroup", f"logs-{region}-{suffix}")
             assert group["inputs"]["retentionInDays"] == (
                 stack.config.observability.log_retention_days
@@ -190,3 +192,32 @@ def test_replication_lag_and_dlq_alarms_once_the_data_tiers_are_wired() -> None:
     ]
     assert subscription["inputs"]["protocol"] == "email"
     assert {r["region"] for r in records if r["type"].startswith("aws:")} == {"eu-west-1"}
+
+
+def test_container_logs_are_shipped_into_the_premade_groups_only(stack: PreviewResult) -> None:
+    for region in stack.config.regions.all:
+        addon = one(stack, "aws:eks/addon:Addon", f"cluster-{region}-cloudwatch-observability")
+        groups = [
+            one(stack, "aws:cloudwatch/logGroup:LogGroup", f"logs-{region}-{kind}")
+            for kind in ("application", "dataplane", "host", "performance")
+        ]
+        assert {g["urn"] for g in groups} <= set(addon["dependencies"])
+        assert groups[0]["inputs"]["name"] == (
+            f"/aws/containerinsights/{stack.outputs['eksClusterNames'][region]}/application"
+        )
+        doc = policy_doc(
+            one(stack, "aws:iam/rolePolicy:RolePolicy", f"cluster-{region}-cloudwatch-agent")
+        )
+        assert least_privilege_problems(doc, {region}) == []
+        writes = next(s for s in doc["Statement"] if s["Sid"] == "WriteOwnLogGroups")
+        assert all(f":logs:{region}:" in arn for arn in writes["Resource"])
+        assert len(writes["Resource"]) == 8  # four groups and their streams
+        metrics = next(s for s in doc["Statement"] if s["Sid"] == "ContainerInsightsMetrics")
+        assert metrics["Condition"]["StringEquals"]["cloudwatch:namespace"] == "ContainerInsights"
+
+
+def test_metrics_server_backs_the_autoscaler(stack: PreviewResult) -> None:
+    for region in stack.config.regions.all:
+        addon = one(stack, "aws:eks/addon:Addon", f"cluster-{region}-metrics-server")
+        assert addon["inputs"]["clusterName"] == stack.outputs["eksClusterNames"][region]
+        assert addon["region"] == region
