@@ -205,7 +205,7 @@ class AppConfig(_Model):
     jwt_issuer: NonEmpty
     jwt_audience: NonEmpty
     #: Helm chart version of the AWS Load Balancer Controller (TargetGroupBinding only).
-    lb_controller_chart_version: NonEmpty = "1.13.4"
+    lb_controller_chart_version: NonEmpty = "1.13.0"
 
 
 class EdgeConfig(_Model):
