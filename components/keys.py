@@ -142,6 +142,7 @@ def key_policy(
                 "Principal": {"AWS": role_arn},
                 "Action": list(ENCRYPT_ACTIONS),
                 "Resource": "*",
+                "Condition": {"StringEquals": {"kms:CallerAccount": account_id}},
             }
         )
         statements.append(
@@ -151,7 +152,10 @@ def key_policy(
                 "Principal": {"AWS": role_arn},
                 "Action": "kms:CreateGrant",
                 "Resource": "*",
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": account_id},
+                    "Bool": {"kms:GrantIsForAWSResource": "true"},
+                },
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

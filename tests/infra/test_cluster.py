@@ -201,7 +201,10 @@ def test_eks_key_lets_auto_scaling_create_encrypted_node_volumes() -> None:
         "ServiceLinkedRoleAWSServiceRoleForAutoScalingGrants",
     }
     grants = next(s for s in mine if s["Action"] == "kms:CreateGrant")
-    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert all(
+        s["Condition"]["StringEquals"] == {"kms:CallerAccount": "111122223333"} for s in mine
+    )
     # Other keys are not opened to it.
     other = key_policy(PURPOSES["database"], region="eu-west-1", account_id="1", partition="aws")
     assert "AutoScaling" not in json.dumps(other)
