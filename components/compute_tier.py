@@ -135,7 +135,6 @@ def build_compute_tier(
         "dashboard-all-regions",
         JurisdictionDashboardArgs(
             stack=cfg.stack,
-            primary_region=cfg.regions.primary,
             regions=[built[name].signals for name in cfg.regions.all],
         ),
         opts=on_primary,

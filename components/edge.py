@@ -206,8 +206,8 @@ class EdgeDistribution(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("gdpr-platform:edge:EdgeDistribution", name, None, opts)
-        if len(args.regions) < 2:
-            raise ValueError("origin failover needs a primary and a secondary region")
+        if len(args.regions) < 2 or args.regions[0] != args.primary_region:
+            raise ValueError("origin failover needs the primary region first, then a secondary")
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)

@@ -469,6 +469,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
                 datapoints_to_alarm=3,
                 comparison_operator="GreaterThanThreshold",
                 threshold=args.replication_lag_ms,
+                # A replica that stops reporting lag has stopped replicating.
                 treat_missing_data="breaching",
             )
         for i, dlq in enumerate(signals.dlq_names):
@@ -490,7 +491,6 @@ class RegionalMonitoring(pulumi.ComponentResource):
 @dataclass
 class JurisdictionDashboardArgs:
     stack: str
-    primary_region: str
     regions: Sequence[RegionalSignals]
 
 
