@@ -38,9 +38,10 @@ NODE_MANAGED_POLICIES: tuple[str, ...] = (
     "AmazonEC2ContainerRegistryPullOnly",
 )
 
-#: IMDSv2 only, and one hop: pods (one hop further) cannot take the node role's
-#: credentials from the metadata service; they get their own role through IRSA.
-IMDS_HOP_LIMIT = 1
+#: IMDSv2 only. Two hops, because the CloudWatch agent and Fluent Bit (pods) read instance
+#: metadata; the API's pods cannot reach the metadata service at all (their NetworkPolicy
+#: allows no egress to 169.254.169.254) and get AWS access only through IRSA.
+IMDS_HOP_LIMIT = 2
 
 
 @dataclass
@@ -461,7 +462,7 @@ class LoadBalancerController(pulumi.ComponentResource):
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://aws.github.io/eks-charts"),
             values={
                 "clusterName": args.cluster_name,
-                # Given explicitly: with IMDS hop limit 1 the pods cannot look them up.
+                # Given explicitly, so the controller never asks the metadata service.
                 "region": args.region,
                 "vpcId": args.vpc_id,
                 "replicaCount": 2,

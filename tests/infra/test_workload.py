@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -249,10 +250,14 @@ def test_network_policy_admits_the_vpc_and_allows_only_db_https_and_dns(
         assert ingress["ports"] == [{"protocol": "TCP", "port": stack.config.app.port}]
         ports = {(p["protocol"], p["port"]) for rule in spec["egress"] for p in rule["ports"]}
         assert ports == {("TCP", 5432), ("TCP", 443), ("UDP", 53), ("TCP", 53)}
+        metadata_service = ipaddress.ip_address("169.254.169.254")
         for rule in spec["egress"]:
             for peer in as_list(rule["to"]):
                 cidr = peer.get("ipBlock", {}).get("cidr")
-                assert cidr != "0.0.0.0/0"
+                if cidr is not None:
+                    # Never the internet, never the node's metadata service (its role).
+                    assert ipaddress.ip_network(cidr).prefixlen >= 8, cidr
+                    assert metadata_service not in ipaddress.ip_network(cidr), cidr
         database = next(r for r in spec["egress"] if r["ports"][0]["port"] == 5432)
         assert {p["ipBlock"]["cidr"] for p in database["to"]} == set(vpc_cidrs.values())
 
