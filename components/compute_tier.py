@@ -67,6 +67,9 @@ class ComputeInputs:
     #: The shard map with endpoints (data tier); the config's layout until then.
     shard_map_json: pulumi.Input[str] | None = None
     signals: Mapping[str, RegionalDataSignals] = field(default_factory=dict)
+    #: More GDPR_API_* settings per region for the API and the outbox worker, e.g.
+    #: GDPR_API_AUDIT_BUCKET, GDPR_API_CENTRAL_QUEUE_URL, GDPR_API_CENTRAL_QUEUE_REGION.
+    settings: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -252,6 +255,10 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             jwt_audience=app.jwt_audience,
             shard_map_json=inputs.shard_map_json or cfg.shard_map.to_json(),
             target_group_arn=origin.target_group.arn,
+            worker_replicas=app.worker_replicas,
+            jwt_jwks_url=app.jwt_jwks_url,
+            https_egress_cidrs=list(app.https_egress_cidrs),
+            extra_settings=inputs.settings.get(name, {}),
             permissions=permissions,
             binding_depends_on=[lb_controller.release],
         ),

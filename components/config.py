@@ -204,6 +204,13 @@ class AppConfig(_Model):
     db_user: NonEmpty = "app"
     jwt_issuer: NonEmpty
     jwt_audience: NonEmpty
+    #: Where the API fetches the issuer's signing keys (else it needs a configured PEM key).
+    jwt_jwks_url: Annotated[str, StringConstraints(pattern=r"^https://")] | None = None
+    #: HTTPS destinations outside the VPC the API pods may call (the JWKS host's ranges);
+    #: AWS APIs go through VPC endpoints and need none.
+    https_egress_cidrs: tuple[NonEmpty, ...] = ()
+    #: Outbox workers (app/audit/worker.py) per region.
+    worker_replicas: int = Field(default=2, ge=1)
     #: Helm chart version of the AWS Load Balancer Controller (TargetGroupBinding only).
     lb_controller_chart_version: NonEmpty = "1.13.0"
 
@@ -531,6 +538,14 @@ def _check_app(app: AppConfig) -> None:
                 f"{image!r} is not pinned; use repo@sha256:<digest> or an explicit tag, "
                 "never latest",
             )
+    for i, cidr in enumerate(app.https_egress_cidrs):
+        key = f"app.httpsEgressCidrs[{i}]"
+        try:
+            net = ipaddress.ip_network(cidr, strict=True)
+        except ValueError as exc:
+            raise ConfigError(key, f"{cidr!r}: {exc}") from None
+        if net.prefixlen < 8:
+            raise ConfigError(key, f"{cidr!r} is too wide; name the service's own ranges")
     if not app.min_replicas <= app.replicas <= app.max_replicas:
         raise ConfigError(
             "app.replicas",

@@ -19,10 +19,14 @@ import pulumi_kubernetes as k8s
 from components import iam_documents as docs
 
 APP_NAME = "api"
+#: The outbox worker (app/audit/worker.py): audit PDFs to S3, events to the central queue.
+WORKER_NAME = "outbox-worker"
 SERVICE_ACCOUNT = "api"
 #: A read-only root filesystem still needs somewhere for temporary files.
 TMP_VOLUME = "tmp"
 DNS_PORT = 53
+#: The instance metadata service lives here; no API or worker pod may reach it.
+LINK_LOCAL = "169.254.0.0/16"
 
 
 @dataclass
@@ -74,6 +78,12 @@ class ApiWorkloadArgs:
     jwt_audience: str
     shard_map_json: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
+    worker_replicas: int = 2
+    jwt_jwks_url: str | None = None
+    #: Extra HTTPS destinations of the API pods (e.g. the identity provider's JWKS).
+    https_egress_cidrs: Sequence[str] = ()
+    #: More GDPR_API_* settings from other tiers (audit bucket, central queue URL, ...).
+    extra_settings: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     permissions: ApiPermissions = field(default_factory=ApiPermissions)
     #: Resources the TargetGroupBinding needs first (the controller's chart with its CRD).
     binding_depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -175,6 +185,7 @@ class ApiWorkload(pulumi.ComponentResource):
         self._create_namespace()
         self._create_config()
         self._create_deployment()
+        self._create_worker()
         self._create_service()
         self._create_scaling()
         self._create_network_policy()
@@ -187,9 +198,11 @@ class ApiWorkload(pulumi.ComponentResource):
             }
         )
 
-    def _meta(self, name: str, **extra: Any) -> k8s.meta.v1.ObjectMetaArgs:
+    def _meta(
+        self, name: str, labels: dict[str, str] | None = None, **extra: Any
+    ) -> k8s.meta.v1.ObjectMetaArgs:
         return k8s.meta.v1.ObjectMetaArgs(
-            name=name, namespace=self._args.namespace, labels=self._labels, **extra
+            name=name, namespace=self._args.namespace, labels=labels or self._labels, **extra
         )
 
     def _create_role(self) -> None:
@@ -279,6 +292,8 @@ class ApiWorkload(pulumi.ComponentResource):
                 "GDPR_API_DB_USER": args.db_user,
                 "GDPR_API_JWT_ISSUER": args.jwt_issuer,
                 "GDPR_API_JWT_AUDIENCE": args.jwt_audience,
+                **({"GDPR_API_JWT_JWKS_URL": args.jwt_jwks_url} if args.jwt_jwks_url else {}),
+                **args.extra_settings,
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
@@ -319,15 +334,67 @@ class ApiWorkload(pulumi.ComponentResource):
             liveness_probe=probe(args.liveness_path, period=10, failures=3),
             readiness_probe=probe(args.readiness_path, period=5, failures=2),
             startup_probe=probe(args.liveness_path, period=5, failures=24),
-            security_context=k8s.core.v1.SecurityContextArgs(
-                run_as_non_root=True,
-                read_only_root_filesystem=True,
-                allow_privilege_escalation=False,
-                privileged=False,
-                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+            security_context=_locked_down(),
+            volume_mounts=[_tmp_mount()],
+        )
+
+    def _worker_container(self) -> k8s.core.v1.ContainerArgs:
+        args = self._args
+        return k8s.core.v1.ContainerArgs(
+            name=WORKER_NAME,
+            image=args.image,
+            args=["python", "-m", "app.audit.worker"],
+            env_from=[
+                k8s.core.v1.EnvFromSourceArgs(
+                    config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name="api-config")
+                )
+            ],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "100m", "memory": "256Mi"},
+                limits={"cpu": "500m", "memory": "512Mi"},
             ),
-            volume_mounts=[k8s.core.v1.VolumeMountArgs(name=TMP_VOLUME, mount_path="/tmp")],  # noqa: S108
+            security_context=_locked_down(),
+            volume_mounts=[_tmp_mount()],
+        )
+
+    def _labels_of(self, name: str) -> dict[str, str]:
+        return {**self._labels, "app.kubernetes.io/name": name}
+
+    def _pod_template(
+        self, name: str, container: k8s.core.v1.ContainerArgs
+    ) -> k8s.core.v1.PodTemplateSpecArgs:
+        return k8s.core.v1.PodTemplateSpecArgs(
+            metadata=k8s.meta.v1.ObjectMetaArgs(labels=self._labels_of(name)),
+            spec=k8s.core.v1.PodSpecArgs(
+                service_account_name=SERVICE_ACCOUNT,
+                # The projected IRSA token is mounted by the EKS webhook; the Kubernetes
+                # API token is not needed.
+                automount_service_account_token=False,
+                security_context=k8s.core.v1.PodSecurityContextArgs(
+                    run_as_non_root=True,
+                    run_as_user=10001,
+                    run_as_group=10001,
+                    fs_group=10001,
+                    seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+                ),
+                topology_spread_constraints=[
+                    k8s.core.v1.TopologySpreadConstraintArgs(
+                        max_skew=1,
+                        topology_key="topology.kubernetes.io/zone",
+                        when_unsatisfiable="ScheduleAnyway",
+                        label_selector=k8s.meta.v1.LabelSelectorArgs(
+                            match_labels={"app.kubernetes.io/name": name}
+                        ),
+                    )
+                ],
+                containers=[container],
+                volumes=[
+                    k8s.core.v1.VolumeArgs(
+                        name=TMP_VOLUME,
+                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
+                    )
+                ],
+            ),
         )
 
     def _create_deployment(self) -> None:
@@ -345,43 +412,33 @@ class ApiWorkload(pulumi.ComponentResource):
                         max_unavailable=0, max_surge=1
                     ),
                 ),
-                template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=self._labels),
-                    spec=k8s.core.v1.PodSpecArgs(
-                        service_account_name=SERVICE_ACCOUNT,
-                        # The projected IRSA token is mounted by the EKS webhook; the
-                        # Kubernetes API token is not needed.
-                        automount_service_account_token=False,
-                        security_context=k8s.core.v1.PodSecurityContextArgs(
-                            run_as_non_root=True,
-                            run_as_user=10001,
-                            run_as_group=10001,
-                            fs_group=10001,
-                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-                        ),
-                        topology_spread_constraints=[
-                            k8s.core.v1.TopologySpreadConstraintArgs(
-                                max_skew=1,
-                                topology_key="topology.kubernetes.io/zone",
-                                when_unsatisfiable="ScheduleAnyway",
-                                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                            )
-                        ],
-                        containers=[self._container()],
-                        volumes=[
-                            k8s.core.v1.VolumeArgs(
-                                name=TMP_VOLUME,
-                                empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
-                            )
-                        ],
-                    ),
-                ),
+                template=self._pod_template(APP_NAME, self._container()),
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[self.namespace, self.service_account, self.config_map],
                 # The HPA owns the replica count after the first rollout.
                 ignore_changes=["spec.replicas"],
+            ),
+        )
+
+    def _create_worker(self) -> None:
+        args = self._args
+        # Rows are taken FOR UPDATE SKIP LOCKED, so workers never share one: any count
+        # is safe, two keep delivering through a node drain.
+        self.worker = k8s.apps.v1.Deployment(
+            f"{self._name}-worker",
+            metadata=self._meta(WORKER_NAME, labels=self._labels_of(WORKER_NAME)),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=args.worker_replicas,
+                selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": WORKER_NAME}
+                ),
+                template=self._pod_template(WORKER_NAME, self._worker_container()),
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.namespace, self.service_account, self.config_map],
             ),
         )
 
@@ -482,7 +539,19 @@ class ApiWorkload(pulumi.ComponentResource):
         s3_ranges = aws.ec2.get_managed_prefix_list_output(
             name=f"com.amazonaws.{args.region}.s3", opts=pulumi.InvokeOptions(parent=self)
         ).entries.apply(lambda entries: [e.cidr for e in entries])
-        https_peers = s3_ranges.apply(lambda extra: cidr_peers([args.vpc_cidr, *extra]))
+        https_peers = s3_ranges.apply(
+            lambda s3: cidr_peers([args.vpc_cidr, *s3, *args.https_egress_cidrs])
+        )
+        database = k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+            to=cidr_peers([args.vpc_cidr, *args.database_cidrs]), ports=[tcp(5432)]
+        )
+        dns = k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+            to=[dns_peer],
+            ports=[
+                k8s.networking.v1.NetworkPolicyPortArgs(protocol="UDP", port=DNS_PORT),
+                tcp(DNS_PORT),
+            ],
+        )
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{self._name}-netpol",
             metadata=self._meta(APP_NAME),
@@ -500,19 +569,56 @@ class ApiWorkload(pulumi.ComponentResource):
                 egress=[
                     # Aurora: local readers, and writers in the primary region's VPC over
                     # the in-jurisdiction link.
-                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        to=cidr_peers([args.vpc_cidr, *args.database_cidrs]), ports=[tcp(5432)]
-                    ),
-                    # AWS APIs through the VPC's interface endpoints, and S3.
+                    database,
+                    # AWS APIs through the VPC's interface endpoints, S3, named extras.
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=https_peers, ports=[tcp(443)]),
-                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        to=[dns_peer],
-                        ports=[
-                            k8s.networking.v1.NetworkPolicyPortArgs(protocol="UDP", port=DNS_PORT),
-                            tcp(DNS_PORT),
-                        ],
-                    ),
+                    dns,
                 ],
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
+        # The worker takes no traffic. It calls S3 and the central queue, which may be in
+        # another region (the hub's): AWS's public endpoints, so HTTPS anywhere but the
+        # metadata service; its IAM role names the only things it can reach there.
+        self.worker_network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-worker-netpol",
+            metadata=self._meta(WORKER_NAME, labels=self._labels_of(WORKER_NAME)),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": WORKER_NAME}
+                ),
+                policy_types=["Ingress", "Egress"],
+                ingress=[],
+                egress=[
+                    database,
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                ip_block=k8s.networking.v1.IPBlockArgs(
+                                    cidr="0.0.0.0/0", except_=[LINK_LOCAL]
+                                )
+                            )
+                        ],
+                        ports=[tcp(443)],
+                    ),
+                    dns,
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+        )
+
+
+def _locked_down() -> k8s.core.v1.SecurityContextArgs:
+    """Non-root, read-only root filesystem, no privilege escalation, no capabilities."""
+    return k8s.core.v1.SecurityContextArgs(
+        run_as_non_root=True,
+        read_only_root_filesystem=True,
+        allow_privilege_escalation=False,
+        privileged=False,
+        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def _tmp_mount() -> k8s.core.v1.VolumeMountArgs:
+    return k8s.core.v1.VolumeMountArgs(name=TMP_VOLUME, mount_path="/tmp")  # noqa: S108

@@ -27,6 +27,10 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("app.livenessPath", "v1/health", "app.livenessPath", "pattern"),
     ("app.port", 80, "app.port", "greater than or equal to 1024"),
     ("app.colour", "blue", "app.colour", "unknown key"),
+    ("app.jwtJwksUrl", "http://auth.example.com/jwks", "app.jwtJwksUrl", "pattern"),
+    ("app.httpsEgressCidrs", ["0.0.0.0/0"], "app.httpsEgressCidrs[0]", "too wide"),
+    ("app.httpsEgressCidrs", ["auth.example.com"], "app.httpsEgressCidrs[0]", "does not appear"),
+    ("app.workerReplicas", 0, "app.workerReplicas", "greater than or equal to 1"),
     ("edge.aliases", [], "edge.aliases", "domain name"),
     ("edge.viewerCertificateArn", None, "edge.viewerCertificateArn", "us-east-1"),
     (

@@ -20,14 +20,15 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 
-def k8s(stack: PreviewResult, kind: str, region: str) -> ResourceRecord:
-    """The one object of ``kind`` the API workload of ``region`` declares."""
+def k8s(stack: PreviewResult, kind: str, region: str, name: str = "api") -> ResourceRecord:
+    """The object of ``kind`` named ``name`` the API workload of ``region`` declares."""
     found = [
         r
         for r in stack.resources
         if r["type"].startswith("kubernetes:")
         and r["type"].endswith(f":{kind}")
         and (r["parent"] or "").endswith(f"ApiWorkload::api-{region}")
+        and r["inputs"]["metadata"].get("name") in {name, None}
     ]
     assert len(found) == 1, f"{kind} in {region}: {len(found)}"
     return found[0]
@@ -41,7 +42,8 @@ def test_every_api_object_uses_its_own_regions_cluster(stack: PreviewResult) -> 
             if r["type"].startswith("kubernetes:")
             and (r["parent"] or "").endswith(f"ApiWorkload::api-{region}")
         ]
-        assert len(objects) == 9  # ns, sa, config, deployment, svc, binding, hpa, pdb, netpol
+        # ns, sa, config, deployment, svc, binding, hpa, pdb, netpol; worker and its netpol
+        assert len(objects) == 11
         providers = {r["provider"].rsplit("::", 2)[1] for r in objects}
         assert providers == {f"cluster-{region}-k8s"}
 
@@ -168,7 +170,7 @@ def test_empty_permission_lists_leave_their_statements_out() -> None:
 
 def test_config_map_carries_jurisdiction_region_and_shard_map(stack: PreviewResult) -> None:
     for region in stack.config.regions.all:
-        data = k8s(stack, "ConfigMap", region)["inputs"]["data"]
+        data = k8s(stack, "ConfigMap", region, "api-config")["inputs"]["data"]
         assert data["GDPR_API_JURISDICTION"] == stack.stack
         assert data["GDPR_API_REGION"] == region
         assert data["GDPR_API_PRIMARY_REGION"] == stack.config.regions.primary
@@ -250,6 +252,9 @@ def test_network_policy_admits_the_vpc_and_allows_only_db_https_and_dns(
         assert ingress["ports"] == [{"protocol": "TCP", "port": stack.config.app.port}]
         ports = {(p["protocol"], p["port"]) for rule in spec["egress"] for p in rule["ports"]}
         assert ports == {("TCP", 5432), ("TCP", 443), ("UDP", 53), ("TCP", 53)}
+        https = next(r for r in spec["egress"] if r["ports"][0]["port"] == 443)
+        extra = {p["ipBlock"]["cidr"] for p in https["to"]} - {vpc_cidrs[region]}
+        assert set(stack.config.app.https_egress_cidrs) <= extra
         metadata_service = ipaddress.ip_address("169.254.169.254")
         for rule in spec["egress"]:
             for peer in as_list(rule["to"]):
@@ -267,3 +272,36 @@ def test_no_public_load_balancer_is_made_for_the_api(stack: PreviewResult) -> No
         assert service["inputs"]["spec"]["type"] != "LoadBalancer"
     for balancer in of_type(stack, "aws:lb/loadBalancer:LoadBalancer"):
         assert balancer["inputs"]["internal"] is True
+
+
+def test_outbox_worker_runs_locked_down_and_takes_no_traffic(stack: PreviewResult) -> None:
+    for region in stack.config.regions.all:
+        worker = k8s(stack, "Deployment", region, "outbox-worker")["inputs"]["spec"]
+        assert worker["replicas"] == stack.config.app.worker_replicas
+        pod = worker["template"]["spec"]
+        (container,) = pod["containers"]
+        assert container["args"] == ["python", "-m", "app.audit.worker"]
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+        assert pod["serviceAccountName"] == "api"
+        labels = worker["template"]["metadata"]["labels"]
+        # Not selected by the API's Service, HPA or NetworkPolicy.
+        assert labels["app.kubernetes.io/name"] == "outbox-worker"
+        policy = k8s(stack, "NetworkPolicy", region, "outbox-worker")["inputs"]["spec"]
+        assert policy["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "outbox-worker"}
+        assert policy["policyTypes"] == ["Ingress", "Egress"]
+        assert policy.get("ingress", []) == []
+        https = next(r for r in policy["egress"] if r["ports"][0]["port"] == 443)
+        (peer,) = https["to"]
+        assert "169.254.0.0/16" in peer["ipBlock"]["except"]
+
+
+def test_worker_and_api_share_the_settings(stack: PreviewResult) -> None:
+    for region in stack.config.regions.all:
+        data = k8s(stack, "ConfigMap", region, "api-config")["inputs"]["data"]
+        assert data["GDPR_API_JWT_JWKS_URL"] == stack.config.app.jwt_jwks_url
+        for name in ("api", "outbox-worker"):
+            container = k8s(stack, "Deployment", region, name)["inputs"]["spec"]["template"][
+                "spec"
+            ]["containers"][0]
+            assert container["envFrom"] == [{"configMapRef": {"name": "api-config"}}]
