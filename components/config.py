@@ -222,7 +222,8 @@ class EdgeConfig(_Model):
     aliases: tuple[NonEmpty, ...] = ()
     #: ACM certificate for the aliases; CloudFront only reads certificates from us-east-1.
     viewer_certificate_arn: NonEmpty | None = None
-    #: Regional ACM certificate of each region's internal load balancer (HTTPS to origin).
+    #: Regional ACM certificate of a region's internal load balancer (HTTPS to origin).
+    #: A region left out uses its newest issued certificate for the first alias.
     origin_certificate_arns: dict[str, NonEmpty] = Field(default_factory=dict)
     price_class: NonEmpty = "PriceClass_100"
     #: Read-only paths (GET/HEAD/OPTIONS) served through the primary -> secondary origin
@@ -555,21 +556,18 @@ def _check_app(app: AppConfig) -> None:
 
 
 def _check_edge(regions: RegionsConfig, edge: EdgeConfig) -> None:
-    for region in regions.all:
-        key = f"edge.originCertificateArns.{region}"
-        arn = edge.origin_certificate_arns.get(region)
-        if arn is None:
-            raise ConfigError(
-                key, "required: the ACM certificate of this region's internal load balancer"
-            )
-        match = _ACM_ARN.match(arn)
-        if match is None or match["region"] != region:
-            raise ConfigError(key, f"{arn!r} is not an ACM certificate ARN in {region}")
     extra = sorted(set(edge.origin_certificate_arns) - set(regions.all))
     if extra:
         raise ConfigError(
             f"edge.originCertificateArns.{extra[0]}", "this region is not one of the stack's"
         )
+    for region, arn in sorted(edge.origin_certificate_arns.items()):
+        match = _ACM_ARN.match(arn)
+        if match is None or match["region"] != region:
+            raise ConfigError(
+                f"edge.originCertificateArns.{region}",
+                f"{arn!r} is not an ACM certificate ARN in {region}",
+            )
     # The viewer's Host goes to the origin, so the origin certificates are checked against
     # these names: without them there is no TLS 1.2+ viewer policy and no valid origin TLS.
     if not edge.aliases:

@@ -51,7 +51,11 @@ class RegionalOriginArgs:
     pod_security_group_id: pulumi.Input[str]
     app_port: int
     health_check_path: str
-    certificate_arn: str
+    #: The API's domain name; the listener's certificate must cover it (CloudFront sends
+    #: the viewer's Host and checks the origin certificate against it).
+    domain_name: str
+    #: A certificate to use; else the region's newest issued ACM certificate for the domain.
+    certificate_arn: str | None = None
     deletion_protection: bool = True
 
 
@@ -143,13 +147,23 @@ class RegionalOrigin(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        certificate: pulumi.Input[str]
+        if args.certificate_arn is not None:
+            certificate = args.certificate_arn
+        else:
+            certificate = aws.acm.get_certificate_output(
+                domain=args.domain_name,
+                statuses=["ISSUED"],
+                most_recent=True,
+                opts=pulumi.InvokeOptions(parent=self),
+            ).arn
         self.listener = aws.lb.Listener(
             f"{name}-https",
             load_balancer_arn=self.load_balancer.arn,
             port=443,
             protocol="HTTPS",
             ssl_policy=ALB_TLS_POLICY,
-            certificate_arn=args.certificate_arn,
+            certificate_arn=certificate,
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(
                     type="forward", target_group_arn=self.target_group.arn

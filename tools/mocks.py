@@ -239,6 +239,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "zoneIds": [f"{region[:3]}{region[-1]}-az{i + 1}" for i in range(len(letters))],
                 "id": region,
             }, []
+        if args.token == "aws:acm/getCertificate:getCertificate":
+            domain = str(args.args.get("domain") or "")
+            arn = f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{_short_hash(domain + region)}"
+            return {"arn": arn, "domain": domain, "id": arn, "status": "ISSUED"}, []
         if args.token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
             list_name = str(args.args.get("name") or "")
             digest = _short_hash(list_name)

@@ -40,12 +40,6 @@ CASES: list[tuple[str, Any, str, str]] = [
         "us-east-1",
     ),
     (
-        "edge.originCertificateArns",
-        {"eu-central-1": "arn:aws:acm:eu-central-1:123456789012:certificate/a"},
-        "edge.originCertificateArns.eu-west-1",
-        "required",
-    ),
-    (
         "edge.originCertificateArns.eu-west-1",
         "arn:aws:acm:eu-central-1:123456789012:certificate/b",
         "edge.originCertificateArns.eu-west-1",
@@ -79,7 +73,7 @@ def test_bad_compute_config_names_the_key(dotted: str, value: Any, key: str, wor
 def test_both_stack_files_parse_with_the_new_sections() -> None:
     for stack in ("eu", "us"):
         cfg = parse_config(stack, project_config(stack_file(stack)))
-        assert set(cfg.edge.origin_certificate_arns) == set(cfg.regions.all)
+        assert set(cfg.edge.origin_certificate_arns) <= set(cfg.regions.all)
         assert cfg.app.min_replicas <= cfg.app.replicas <= cfg.app.max_replicas
         assert cfg.edge.viewer_certificate_arn is not None
         assert ":acm:us-east-1:" in cfg.edge.viewer_certificate_arn

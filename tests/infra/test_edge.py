@@ -112,14 +112,28 @@ def test_writes_go_to_the_primary_by_default(stack: PreviewResult) -> None:
     assert set(default["allowedMethods"]) >= WRITE_METHODS
 
 
+PINNED_CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/pinned"
+
+
 @pytest.fixture(scope="module")
 def eu_failed_over() -> PreviewResult:
-    return collect("eu", set_key(stack_file("eu"), "edge.writeRegion", "eu-west-1"))
+    """eu with writes moved to eu-west-1 and that region's origin certificate pinned."""
+    config = set_key(stack_file("eu"), "edge.writeRegion", "eu-west-1")
+    return collect(
+        "eu", set_key(config, "edge.originCertificateArns.eu-west-1", PINNED_CERTIFICATE)
+    )
 
 
 def test_write_region_can_be_moved_to_a_secondary(eu_failed_over: PreviewResult) -> None:
     default = distribution(eu_failed_over)["inputs"]["defaultCacheBehavior"]
     assert default["targetOriginId"] == "api-eu-west-1"
+
+
+def test_a_pinned_origin_certificate_replaces_the_lookup(eu_failed_over: PreviewResult) -> None:
+    pinned = one(eu_failed_over, "aws:lb/listener:Listener", "origin-eu-west-1-https")
+    assert pinned["inputs"]["certificateArn"] == PINNED_CERTIFICATE
+    looked_up = one(eu_failed_over, "aws:lb/listener:Listener", "origin-eu-central-1-https")
+    assert looked_up["inputs"]["certificateArn"].startswith("arn:aws:acm:eu-central-1:")
 
 
 def test_each_origin_is_a_vpc_origin_on_its_regions_internal_alb(stack: PreviewResult) -> None:
@@ -160,10 +174,8 @@ def test_load_balancers_admit_only_cloudfront(stack: PreviewResult) -> None:
         listener = one(stack, "aws:lb/listener:Listener", f"origin-{region}-https")
         assert listener["inputs"]["protocol"] == "HTTPS"
         assert listener["inputs"]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-2")
-        assert (
-            listener["inputs"]["certificateArn"]
-            == (stack.config.edge.origin_certificate_arns[region])
-        )
+        # Looked up in the region (no pinned ARN in the stack files): the region's own.
+        assert listener["inputs"]["certificateArn"].startswith(f"arn:aws:acm:{region}:")
 
 
 def test_the_prefix_list_is_cloudfronts_origin_facing_one() -> None:
