@@ -202,6 +202,85 @@ class EksConfig(_Model):
     admin_role_arn: NonEmpty | None = None
 
 
+_K8S_QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi)?$"
+
+
+class AppConfig(_Model):
+    """The API workload on each region's cluster."""
+
+    #: Container image, pinned by digest (``repo@sha256:...``) or an explicit tag other than
+    #: ``latest``, so every region runs the same build.
+    image: NonEmpty
+    namespace: NonEmpty = "api"
+    replicas: int = Field(default=3, ge=2)
+    min_replicas: int = Field(default=2, ge=2)
+    max_replicas: int = Field(default=10, ge=2)
+    target_cpu_percent: int = Field(default=70, ge=10, le=95)
+    port: int = Field(default=8080, ge=1024, le=65535)
+    cpu_request: Annotated[str, StringConstraints(pattern=_K8S_QUANTITY)] = "250m"
+    cpu_limit: Annotated[str, StringConstraints(pattern=_K8S_QUANTITY)] = "1"
+    memory_request: Annotated[str, StringConstraints(pattern=_K8S_QUANTITY)] = "512Mi"
+    memory_limit: Annotated[str, StringConstraints(pattern=_K8S_QUANTITY)] = "1Gi"
+    #: The API's own probe paths (app/health.py): liveness and readiness.
+    liveness_path: Annotated[str, StringConstraints(pattern=r"^/")] = "/v1/health"
+    readiness_path: Annotated[str, StringConstraints(pattern=r"^/")] = "/v1/ready"
+    #: PostgreSQL user the API logs in as with an IAM token (rds-db:connect).
+    db_user: NonEmpty = "app"
+    jwt_issuer: NonEmpty
+    jwt_audience: NonEmpty
+    #: Where the API fetches the issuer's signing keys (else it needs a configured PEM key).
+    jwt_jwks_url: Annotated[str, StringConstraints(pattern=r"^https://")] | None = None
+    #: HTTPS destinations outside the VPC the API pods may call (the JWKS host's ranges);
+    #: AWS APIs go through VPC endpoints and need none.
+    https_egress_cidrs: tuple[NonEmpty, ...] = ()
+    #: Outbox workers (app/audit/worker.py) per region.
+    worker_replicas: int = Field(default=2, ge=1)
+    #: Helm chart version of the AWS Load Balancer Controller (TargetGroupBinding only).
+    lb_controller_chart_version: NonEmpty = "1.13.0"
+
+
+class EdgeConfig(_Model):
+    """CloudFront in front of the regional APIs."""
+
+    #: Viewer-facing domain names of the API (required).
+    aliases: tuple[NonEmpty, ...] = ()
+    #: ACM certificate for the aliases; CloudFront only reads certificates from us-east-1.
+    viewer_certificate_arn: NonEmpty | None = None
+    #: Regional ACM certificate of a region's internal load balancer (HTTPS to origin).
+    #: A region left out uses its newest issued certificate for the first alias.
+    origin_certificate_arns: dict[str, NonEmpty] = Field(default_factory=dict)
+    price_class: NonEmpty = "PriceClass_100"
+    #: Read-only paths (GET/HEAD/OPTIONS) served through the primary -> secondary origin
+    #: group. CloudFront rejects POST/PUT/PATCH/DELETE on a behaviour that targets an
+    #: origin group, so every other path goes to one region's origin.
+    failover_path_patterns: tuple[Annotated[str, StringConstraints(pattern=r"^/")], ...] = (
+        "/v1/health",
+    )
+    #: Region whose origin takes the API's writes; the primary unless failed over by hand.
+    write_region: NonEmpty | None = None
+    content_security_policy: NonEmpty = "default-src 'none'; frame-ancestors 'none'"
+    hsts_max_age_seconds: int = Field(default=63_072_000, ge=31_536_000)
+
+
+class ObservabilityConfig(_Model):
+    log_retention_days: int = 365
+    #: Alarm when more than this share of API requests end in 5xx over 5 minutes.
+    api_error_rate_percent: float = Field(default=1.0, gt=0, le=100)
+    #: AuroraGlobalDBReplicationLag alarm threshold, milliseconds.
+    replication_lag_ms: int = Field(default=2_000, ge=100)
+    #: E-mail addresses subscribed to the alarm topic (confirmed by their owners).
+    alarm_emails: tuple[NonEmpty, ...] = ()
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _allowed_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"CloudWatch Logs accepts only {sorted(LOG_RETENTION_DAYS)} days, got {value}"
+            )
+        return value
+
+
 class TagsConfig(_Model):
     model_config = ConfigDict(
         frozen=True, extra="allow", alias_generator=None, populate_by_name=True
@@ -315,6 +394,9 @@ _TOP_LEVEL: dict[str, type[_Model] | None] = {
     "protection": ProtectionConfig,
     "central": CentralConfig,
     "audit": AuditConfig,
+    "app": AppConfig,
+    "edge": EdgeConfig,
+    "observability": ObservabilityConfig,
 }
 _REQUIRED = (
     "jurisdiction",
@@ -347,6 +429,9 @@ class StackConfig(_Model):
     shard_map: ShardMap
     central: CentralConfig
     audit: AuditConfig
+    app: AppConfig
+    edge: EdgeConfig
+    observability: ObservabilityConfig
 
     @property
     def is_production(self) -> bool:
@@ -406,11 +491,16 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     protection = _section(raw, "protection", ProtectionConfig)
     central = _section(raw, "central", CentralConfig)
     audit = _section(raw, "audit", AuditConfig)
+    app = _section(raw, "app", AppConfig)
+    edge = _section(raw, "edge", EdgeConfig)
+    observability = _section(raw, "observability", ObservabilityConfig)
 
     _check_regions(jurisdiction, regions)
     _check_cidrs(regions, network)
     _check_eks(eks)
     _check_database(database, regions)
+    _check_app(app)
+    _check_edge(regions, edge)
     shard_map = _build_shard_map(jurisdiction, shards)
     _check_central(stack, central)
     _check_audit(audit)
@@ -429,6 +519,9 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         shard_map=shard_map,
         central=central,
         audit=audit,
+        app=app,
+        edge=edge,
+        observability=observability,
     )
 
 
@@ -538,6 +631,83 @@ def _check_eks(eks: EksConfig) -> None:
                 f"eks.publicAccessCidrs[{i}]",
                 "0.0.0.0/0 opens the API server to the internet; name the office/VPN CIDRs",
             )
+    _check_eks_admin(eks)
+
+
+_IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):[0-9]{12}:certificate/[\w-]+$")
+
+
+def _check_eks_admin(eks: EksConfig) -> None:
+    if eks.admin_role_arn is not None and not _IAM_ROLE_ARN.match(eks.admin_role_arn):
+        raise ConfigError(
+            "eks.adminRoleArn",
+            f"{eks.admin_role_arn!r} is not an IAM role ARN "
+            "(arn:aws:iam::<account>:role/<name>); remove the key for no admin entry",
+        )
+
+
+def _check_app(app: AppConfig) -> None:
+    image = app.image
+    if "@sha256:" not in image:
+        name, _, tag = image.rpartition(":")
+        if not name or "/" in tag or tag in {"", "latest"}:
+            raise ConfigError(
+                "app.image",
+                f"{image!r} is not pinned; use repo@sha256:<digest> or an explicit tag, "
+                "never latest",
+            )
+    for i, cidr in enumerate(app.https_egress_cidrs):
+        key = f"app.httpsEgressCidrs[{i}]"
+        try:
+            net = ipaddress.ip_network(cidr, strict=True)
+        except ValueError as exc:
+            raise ConfigError(key, f"{cidr!r}: {exc}") from None
+        if net.prefixlen < 8:
+            raise ConfigError(key, f"{cidr!r} is too wide; name the service's own ranges")
+    if not app.min_replicas <= app.replicas <= app.max_replicas:
+        raise ConfigError(
+            "app.replicas",
+            f"need minReplicas <= replicas <= maxReplicas, got {app.min_replicas} <= "
+            f"{app.replicas} <= {app.max_replicas}",
+        )
+
+
+def _check_edge(regions: RegionsConfig, edge: EdgeConfig) -> None:
+    extra = sorted(set(edge.origin_certificate_arns) - set(regions.all))
+    if extra:
+        raise ConfigError(
+            f"edge.originCertificateArns.{extra[0]}", "this region is not one of the stack's"
+        )
+    for region, arn in sorted(edge.origin_certificate_arns.items()):
+        match = _ACM_ARN.match(arn)
+        if match is None or match["region"] != region:
+            raise ConfigError(
+                f"edge.originCertificateArns.{region}",
+                f"{arn!r} is not an ACM certificate ARN in {region}",
+            )
+    # The viewer's Host goes to the origin, so the origin certificates are checked against
+    # these names: without them there is no TLS 1.2+ viewer policy and no valid origin TLS.
+    if not edge.aliases:
+        raise ConfigError(
+            "edge.aliases", "required: the API's domain name(s), also on the origin certificates"
+        )
+    if edge.viewer_certificate_arn is None:
+        raise ConfigError(
+            "edge.viewerCertificateArn", "required with aliases: an ACM certificate in us-east-1"
+        )
+    match = _ACM_ARN.match(edge.viewer_certificate_arn)
+    if match is None or match["region"] != "us-east-1":
+        raise ConfigError(
+            "edge.viewerCertificateArn",
+            f"{edge.viewer_certificate_arn!r}: CloudFront only uses ACM certificates "
+            "from us-east-1",
+        )
+    if edge.write_region is not None and edge.write_region not in regions.all:
+        raise ConfigError(
+            "edge.writeRegion",
+            f"{edge.write_region!r} is not one of the stack's regions {list(regions.all)}",
+        )
 
 
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")

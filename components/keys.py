@@ -30,6 +30,9 @@ class KeyPurpose:
     service_principals: tuple[str, ...] = ()
     #: Grants are needed by services that hand the key to their own workers (RDS, EKS, ...).
     allow_grants: bool = False
+    #: Service-linked roles (path under ``role/aws-service-role/``) that use the key
+    #: directly; IAM policies cannot give them a customer key, only the key policy can.
+    service_linked_roles: tuple[str, ...] = ()
 
 
 PURPOSES: Mapping[str, KeyPurpose] = {
@@ -58,6 +61,9 @@ PURPOSES: Mapping[str, KeyPurpose] = {
         "Kubernetes secrets envelope encryption and node volumes",
         via_services=("eks", "ec2", "autoscaling"),
         allow_grants=True,
+        # EKS managed node groups launch through Auto Scaling, whose service-linked role
+        # creates the encrypted root volumes.
+        service_linked_roles=("autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",),
     ),
 }
 
@@ -124,6 +130,32 @@ def key_policy(
                 "Action": list(ENCRYPT_ACTIONS),
                 "Resource": "*",
                 "Condition": condition,
+            }
+        )
+    for linked in purpose.service_linked_roles:
+        role_arn = f"arn:{partition}:iam::{account_id}:role/aws-service-role/{linked}"
+        sid = "".join(ch for ch in linked.split("/")[-1] if ch.isalnum())
+        statements.append(
+            {
+                "Sid": f"ServiceLinkedRole{sid}",
+                "Effect": "Allow",
+                "Principal": {"AWS": role_arn},
+                "Action": list(ENCRYPT_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:CallerAccount": account_id}},
+            }
+        )
+        statements.append(
+            {
+                "Sid": f"ServiceLinkedRole{sid}Grants",
+                "Effect": "Allow",
+                "Principal": {"AWS": role_arn},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": account_id},
+                    "Bool": {"kms:GrantIsForAWSResource": "true"},
+                },
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

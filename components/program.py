@@ -17,6 +17,7 @@ from components.central import (
     CentralHubReferenceArgs,
 )
 from components.cidr import carve_subnets
+from components.compute_tier import build_compute_tier
 from components.config import StackConfig
 from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, LinkEnd
 from components.database import (
@@ -72,8 +73,10 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     primary = cfg.regions.primary
     central = _build_central(cfg, regions[primary], code, layers[primary].arn)
     audits = {name: _build_audit(cfg, r, code, layers[name].arn) for name, r in regions.items()}
+    compute = build_compute_tier(cfg, regions)
     return {
         **_outputs(cfg, regions),
+        **compute.outputs(),
         **_central_outputs(central),
         **_build_data_tier(cfg, regions),
         "auditBucketNames": {name: a.bucket.bucket for name, a in audits.items()},

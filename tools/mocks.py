@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,27 @@ ACCOUNT_ID = "123456789012"
 UNKNOWN = rpc.UNKNOWN
 
 ResourceRecord = dict[str, Any]
+
+
+#: rpc's signature key and the value that marks a resource reference.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+def downgrade_resource_refs(value: Any) -> Any:
+    """Resource references as the engine hands them to analyzers: the ID, else the URN.
+
+    The engine marshals a policy pack's props without keeping resources (a multi-language
+    component such as eks:index:ManagedNodeGroup takes ``cluster`` and ``nodeRole`` as
+    references), so the pack never sees the reference signature.
+    """
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _RESOURCE_REF_SIG:
+            return value.get("id") or value.get("urn")
+        return {k: downgrade_resource_refs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [downgrade_resource_refs(v) for v in value]
+    return value
 
 
 def _short_hash(text: str) -> str:
@@ -143,6 +165,50 @@ _EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": lambda name, suffix, region: {
         "id": f"pcx-{suffix}",
     },
+    # pulumi-eks components: under mocks their children never run, so the outputs the
+    # program reads (kubeconfig, OIDC, security groups) are given here.
+    "eks:index:Cluster": lambda name, suffix, region: _eks_cluster_state(name, suffix, region),
+    # Its only output besides the placement group is "nodeGroup", a resource reference
+    # (aws.eks.NodeGroup) the SDK would not accept as a dict; nothing reads it.
+    "eks:index:ManagedNodeGroup": lambda name, suffix, region: {"placementGroupName": ""},
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda name, suffix, region: {
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    },
+    "aws:lb/loadBalancer:LoadBalancer": lambda name, suffix, region: {
+        "arn": (
+            f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/"
+            f"{name[:20]}/{suffix}"
+        ),
+        "arnSuffix": f"app/{name[:20]}/{suffix}",
+        "dnsName": f"internal-{name[:20]}-{suffix}.{region}.elb.amazonaws.com",
+        "zoneId": "Z00000000PREVIEW",
+    },
+    "aws:lb/targetGroup:TargetGroup": lambda name, suffix, region: {
+        "arn": (
+            f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:targetgroup/{name[:20]}/{suffix}"
+        ),
+        "arnSuffix": f"targetgroup/{name[:20]}/{suffix}",
+    },
+    "aws:cloudfront/distribution:Distribution": lambda name, suffix, region: {
+        "id": f"E{suffix.upper()}PREVIEW",
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/E{suffix.upper()}PREVIEW",
+        "domainName": f"d{suffix}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+    },
+    "aws:cloudfront/vpcOrigin:VpcOrigin": lambda name, suffix, region: {
+        "id": f"vo_{suffix}",
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:vpcorigin/vo_{suffix}",
+    },
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": lambda name, suffix, region: {
+        "id": f"{suffix}-0000-4000-8000-rhp{suffix}",
+    },
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": lambda name, suffix, region: {
+        "id": f"{suffix}-0000-4000-8000-orp{suffix}",
+    },
+    "aws:sns/topic:Topic": lambda name, suffix, region: {
+        "arn": f"arn:aws:sns:{region}:{ACCOUNT_ID}:{name}-{suffix}",
+    },
 }
 
 #: Where each stack of this project keeps the central hub, as the mocks' hosting stacks
@@ -165,6 +231,48 @@ def stack_reference_outputs(stack_name: str) -> dict[str, Any]:
     }
 
 
+def _eks_cluster_state(name: str, suffix: str, region: str) -> dict[str, Any]:
+    cluster = f"{name}-{suffix}"
+    issuer = f"oidc.eks.{region}.amazonaws.com/id/{suffix.upper()}PREVIEW"
+    endpoint = f"https://{suffix.upper()}.gr7.{region}.eks.amazonaws.com"
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "kubernetes",
+                "cluster": {"server": endpoint, "certificate-authority-data": "UFJFVklFVw=="},
+            }
+        ],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "current-context": "aws",
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", cluster, "--output", "json"],
+                    }
+                },
+            }
+        ],
+    }
+    security_group = f"sg-{suffix}eks"
+    return {
+        "kubeconfig": kubeconfig,
+        "kubeconfigJson": json.dumps(kubeconfig),
+        # Not mocked: "eksCluster" is a resource reference (aws.eks.Cluster) in a real run,
+        # and the SDK rejects a plain dict for it. Read the string outputs here instead.
+        "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
+        "oidcProviderUrl": f"https://{issuer}",
+        "oidcIssuer": issuer,
+        "clusterSecurityGroupId": security_group,
+        "nodeSecurityGroupId": security_group,
+    }
+
+
 def register_computed_state(
     type_token: str, factory: Callable[[str, str, str], dict[str, Any]]
 ) -> None:
@@ -177,6 +285,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
     """Answers invokes and resource registrations; the monitor records the rest."""
 
     provider_regions: dict[str, str] = field(default_factory=dict)
+    #: Region of the registration under way, as the monitor worked it out (it also sees
+    #: the providers map multi-language components get, which MockResourceArgs lacks).
+    current_region: str | None = None
 
     def region_of_provider(self, provider_ref: str | None) -> str | None:
         if not provider_ref:
@@ -198,7 +309,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         own_region = inputs.get("region")
         region = (
-            own_region if isinstance(own_region, str) else self.region_of_provider(args.provider)
+            own_region
+            if isinstance(own_region, str)
+            else self.region_of_provider(args.provider) or self.current_region
         )
         state = _computed_state(args.typ, args.name, region, inputs)
         return state.pop("id"), {**inputs, **state}
@@ -225,6 +338,29 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "zoneIds": [f"{region[:3]}{region[-1]}-az{i + 1}" for i in range(len(letters))],
                 "id": region,
             }, []
+        if args.token == "aws:acm/getCertificate:getCertificate":
+            domain = str(args.args.get("domain") or "")
+            arn = f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{_short_hash(domain + region)}"
+            return {"arn": arn, "domain": domain, "id": arn, "status": "ISSUED"}, []
+        if args.token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            list_name = str(args.args.get("name") or "")
+            digest = _short_hash(list_name)
+            # Documentation ranges (RFC 5737): real lists hold AWS's public ranges.
+            return {
+                "id": f"pl-{digest}",
+                "name": list_name,
+                "addressFamily": "IPv4",
+                "arn": f"arn:aws:ec2:{region}:aws:prefix-list/pl-{digest}",
+                "entries": [
+                    {"cidr": "192.0.2.0/24", "description": ""},
+                    {"cidr": "198.51.100.0/24", "description": ""},
+                ],
+                "maxEntries": 2,
+                "ownerId": "AWS",
+                "tags": {},
+                "version": 1,
+                "filters": [],
+            }, []
         return {}, []
 
 
@@ -249,7 +385,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return super().RegisterResource(request)
         self._apply_stack_transforms(request)
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        inputs = downgrade_resource_refs(
+            json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+        )
         if request.type.startswith("pulumi:providers:"):
             region = inputs.get("region")
             if isinstance(region, str):
@@ -262,6 +400,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if isinstance(own_region, str) and own_region != UNKNOWN
             else self.platform_mocks.region_of_provider(provider_ref)
         )
+        self.platform_mocks.current_region = region
         self.records.append(
             {
                 "urn": urn,

@@ -133,8 +133,10 @@ def check_policies(
 def summarize(result: PreviewResult) -> str:
     lines = [f"Stack {result.stack} ({PROJECT}), jurisdiction {result.config.jurisdiction}"]
     by_region: dict[str, Counter[str]] = defaultdict(Counter)
+    by_urn = {r["urn"]: r for r in result.resources}
     for record in result.resources:
-        by_region[record["region"] or "(global / no region)"][record["type"]] += 1
+        where = record["region"] or _cluster_region(record, by_urn)
+        by_region[where or "(global / no region)"][record["type"]] += 1
     lines.append(f"  {len(result.resources)} resources to create")
     for region in sorted(by_region):
         counts = by_region[region]
@@ -165,6 +167,20 @@ def summarize(result: PreviewResult) -> str:
         f"({mandatory} mandatory)"
     )
     return "\n".join(lines)
+
+
+def _cluster_region(record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]) -> str | None:
+    """Kubernetes objects have no AWS region: show them under their cluster's, found
+    through their provider and that provider's parents (the cluster component)."""
+    if not record["type"].startswith(("kubernetes:", "pulumi:providers:kubernetes")):
+        return None
+    node: ResourceRecord | None = by_urn.get((record["provider"] or "").rsplit("::", 1)[0])
+    node = node or record
+    while node is not None:
+        if node["region"]:
+            return f"{node['region']} (Kubernetes, on its EKS cluster)"
+        node = by_urn.get(node["parent"] or "")
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

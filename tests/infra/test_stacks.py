@@ -10,9 +10,38 @@ from app.shardmap import ShardMap
 from components.config import REQUIRED_TAG_KEYS
 from components.tagging import accepts_tags
 from policies.gdpr_pack.jurisdictions import is_global_type
+from tools.mocks import ResourceRecord
 from tools.preview import PreviewResult
 
 HOME_REGIONS = {"eu": {"eu-central-1", "eu-west-1"}, "us": {"us-east-1", "us-west-2"}}
+
+
+def _lives_on_a_cluster(type_token: str) -> bool:
+    """Kubernetes objects and providers: no AWS region of their own (see cluster_region)."""
+    return type_token.startswith("kubernetes:") or type_token == "pulumi:providers:kubernetes"
+
+
+def cluster_region(stack: PreviewResult, record: ResourceRecord) -> str | None:
+    """Where a Kubernetes object lives: the region of the cluster its provider talks to.
+
+    The engine knows no region for these (the Kubernetes provider has no region input),
+    so follow the object's provider, then that provider's parents, up to the first
+    resource with an AWS region: the EksCluster component that made the provider.
+    """
+    by_urn = {r["urn"]: r for r in stack.resources}
+    start = record
+    if record["type"] != "pulumi:providers:kubernetes":
+        assert record["provider"], f"{record['name']} has no explicit Kubernetes provider"
+        start = by_urn[record["provider"].rsplit("::", 1)[0]]
+    assert start["type"] == "pulumi:providers:kubernetes", record["name"]
+    node: ResourceRecord | None = start
+    while node is not None:
+        if node["region"] is not None:
+            assert node["type"] == "gdpr-platform:cluster:EksCluster", node["type"]
+            region: str = node["region"]
+            return region
+        node = by_urn.get(node["parent"] or "")
+    return None
 
 
 def test_every_regional_resource_is_in_its_stacks_regions(stack: PreviewResult) -> None:
@@ -22,9 +51,23 @@ def test_every_regional_resource_is_in_its_stacks_regions(stack: PreviewResult) 
         # A read (the us stack's StackReference to the hub) creates nothing anywhere;
         # random:* values exist only in Pulumi's state, in no AWS region.
         if not is_global_type(r["type"])
+        and not _lives_on_a_cluster(r["type"])
         and not r.get("read")
         and not r["type"].startswith("random:")
         and r["region"] not in HOME_REGIONS[stack.stack]
+    ]
+    assert outside == []
+
+
+def test_every_kubernetes_object_lives_on_a_cluster_in_its_stacks_regions(
+    stack: PreviewResult,
+) -> None:
+    on_clusters = [r for r in stack.resources if _lives_on_a_cluster(r["type"])]
+    assert on_clusters
+    outside = [
+        (r["name"], cluster_region(stack, r))
+        for r in on_clusters
+        if cluster_region(stack, r) not in HOME_REGIONS[stack.stack]
     ]
     assert outside == []
 

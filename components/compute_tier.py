@@ -1,0 +1,300 @@
+"""The compute, edge and observability tier of a stack, wired from the regions' foundations.
+
+Per region: log groups first (so EKS and the app never create their own), the EKS cluster,
+the internal ALB origin, the load balancer controller, the API workload and monitoring.
+Then, once per jurisdiction: the CloudFront distribution and the cross-region dashboard,
+both with the primary region's provider.
+
+What the data and data-flow tiers own (Aurora clusters, the shard-map parameter, the audit
+bucket, the central queue) arrives through :class:`ComputeInputs`; every field may stay
+empty until those tiers are merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from components.cluster import (
+    EksCluster,
+    EksClusterArgs,
+    LoadBalancerController,
+    LoadBalancerControllerArgs,
+)
+from components.config import StackConfig
+from components.edge import (
+    EdgeDistribution,
+    EdgeDistributionArgs,
+    RegionalOrigin,
+    RegionalOriginArgs,
+)
+from components.observability import (
+    JurisdictionDashboard,
+    JurisdictionDashboardArgs,
+    RegionalLogs,
+    RegionalLogsArgs,
+    RegionalMonitoring,
+    RegionalMonitoringArgs,
+    RegionalSignals,
+)
+from components.workload import ApiPermissions, ApiWorkload, ApiWorkloadArgs
+
+if TYPE_CHECKING:
+    from components.program import Region
+
+
+@dataclass
+class RegionalDataSignals:
+    """Identifiers of other tiers' resources in one region, for dashboards and alarms."""
+
+    db_cluster_ids: Sequence[pulumi.Input[str]] = field(default_factory=list)
+    replica_cluster_ids: Sequence[pulumi.Input[str]] = field(default_factory=list)
+    queue_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
+    dlq_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
+    function_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
+
+
+@dataclass
+class ComputeInputs:
+    """What other tiers hand to this one, by region (missing regions mean "nothing yet")."""
+
+    #: Extra permissions for the API's role per region (the region's own KMS keys for
+    #: audit files and secrets are always included).
+    permissions: Mapping[str, ApiPermissions] = field(default_factory=dict)
+    #: The shard map with endpoints (data tier); the config's layout until then.
+    shard_map_json: pulumi.Input[str] | None = None
+    signals: Mapping[str, RegionalDataSignals] = field(default_factory=dict)
+    #: More GDPR_API_* settings per region for the API and the outbox worker, e.g.
+    #: GDPR_API_AUDIT_BUCKET, GDPR_API_CENTRAL_QUEUE_URL, GDPR_API_CENTRAL_QUEUE_REGION.
+    settings: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+
+
+@dataclass
+class RegionalCompute:
+    logs: RegionalLogs
+    cluster: EksCluster
+    origin: RegionalOrigin
+    lb_controller: LoadBalancerController
+    workload: ApiWorkload
+    monitoring: RegionalMonitoring
+    signals: RegionalSignals
+
+
+@dataclass
+class ComputeTier:
+    regions: dict[str, RegionalCompute]
+    edge: EdgeDistribution
+    dashboard: JurisdictionDashboard
+
+    def outputs(self) -> dict[str, Any]:
+        return {
+            "eksClusterNames": {r: c.cluster.cluster_name for r, c in self.regions.items()},
+            "apiRoleArns": {r: c.workload.role.arn for r, c in self.regions.items()},
+            "originLoadBalancerArns": {
+                r: c.origin.load_balancer.arn for r, c in self.regions.items()
+            },
+            "alarmTopicArns": {r: c.monitoring.topic.arn for r, c in self.regions.items()},
+            "cloudfrontDistributionId": self.edge.distribution.id,
+            "cloudfrontDomainName": self.edge.distribution.domain_name,
+            "jurisdictionDashboardName": self.dashboard.dashboard.dashboard_name,
+        }
+
+
+def cluster_name(stack: str, region: str) -> str:
+    """Physical EKS cluster name; the control-plane log group is named after it."""
+    return f"gdpr-{stack}-{region}"
+
+
+def build_compute_tier(
+    cfg: StackConfig,
+    regions: Mapping[str, Region],
+    inputs: ComputeInputs | None = None,
+) -> ComputeTier:
+    inputs = inputs or ComputeInputs()
+    built = {name: _build_region(cfg, region, inputs) for name, region in regions.items()}
+    primary = regions[cfg.regions.primary]
+    on_primary = pulumi.ResourceOptions(provider=primary.provider)
+    edge = EdgeDistribution(
+        "edge",
+        EdgeDistributionArgs(
+            jurisdiction=cfg.jurisdiction,
+            primary_region=cfg.regions.primary,
+            regions=list(cfg.regions.all),
+            origins={name: c.origin for name, c in built.items()},
+            aliases=list(cfg.edge.aliases),
+            viewer_certificate_arn=_required(cfg.edge.viewer_certificate_arn),
+            price_class=cfg.edge.price_class,
+            failover_path_patterns=list(cfg.edge.failover_path_patterns),
+            write_region=cfg.edge.write_region or cfg.regions.primary,
+            content_security_policy=cfg.edge.content_security_policy,
+            hsts_max_age_seconds=cfg.edge.hsts_max_age_seconds,
+        ),
+        opts=on_primary,
+    )
+    dashboard = JurisdictionDashboard(
+        "dashboard-all-regions",
+        JurisdictionDashboardArgs(
+            stack=cfg.stack,
+            regions=[built[name].signals for name in cfg.regions.all],
+        ),
+        opts=on_primary,
+    )
+    return ComputeTier(regions=built, edge=edge, dashboard=dashboard)
+
+
+def _required(value: str | None) -> str:
+    if value is None:  # config validation guarantees it; this keeps the types honest
+        raise ValueError("edge.viewerCertificateArn is required")
+    return value
+
+
+def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> RegionalCompute:
+    name = region.name
+    in_region = pulumi.ResourceOptions(provider=region.provider)
+    eks_name = cluster_name(cfg.stack, name)
+    logs = RegionalLogs(
+        f"logs-{name}",
+        RegionalLogsArgs(
+            region=name,
+            cluster_name=eks_name,
+            logs_key_arn=region.keys.arns["logs"],
+            retention_days=cfg.observability.log_retention_days,
+        ),
+        opts=in_region,
+    )
+    cluster = EksCluster(
+        f"cluster-{name}",
+        EksClusterArgs(
+            region=name,
+            cluster_name=eks_name,
+            version=cfg.eks.version,
+            vpc_id=region.network.vpc.id,
+            private_subnet_ids=region.network.private_subnet_ids,
+            eks_key_arn=region.keys.arns["eks"],
+            instance_types=list(cfg.eks.instance_types),
+            min_size=cfg.eks.min_size,
+            desired_size=cfg.eks.desired_size,
+            max_size=cfg.eks.max_size,
+            disk_size_gib=cfg.eks.disk_size_gib,
+            public_access_cidrs=list(cfg.eks.public_access_cidrs),
+            admin_role_arn=cfg.eks.admin_role_arn,
+            deletion_protection=cfg.protection.deletion_protection,
+            control_plane_log_group=logs.control_plane,
+            container_log_groups=list(logs.container_insights.values()),
+        ),
+        provider=region.provider,
+    )
+    origin = RegionalOrigin(
+        f"origin-{name}",
+        RegionalOriginArgs(
+            region=name,
+            vpc_id=region.network.vpc.id,
+            vpc_cidr=cfg.network.vpc_cidrs[name],
+            private_subnet_ids=region.network.private_subnet_ids,
+            pod_security_group_id=cluster.cluster_security_group_id,
+            app_port=cfg.app.port,
+            health_check_path=cfg.app.readiness_path,
+            domain_name=cfg.edge.aliases[0],
+            certificate_arn=cfg.edge.origin_certificate_arns.get(name),
+            deletion_protection=cfg.protection.deletion_protection,
+        ),
+        opts=in_region,
+    )
+    lb_controller = LoadBalancerController(
+        f"lb-controller-{name}",
+        LoadBalancerControllerArgs(
+            region=name,
+            cluster_name=eks_name,
+            vpc_id=region.network.vpc.id,
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_provider_url=cluster.oidc_provider_url,
+            target_group_arns=[origin.target_group.arn],
+            chart_version=cfg.app.lb_controller_chart_version,
+        ),
+        provider=region.provider,
+        k8s_provider=cluster.k8s_provider,
+    )
+    extra = inputs.permissions.get(name, ApiPermissions())
+    permissions = ApiPermissions(
+        shard_map_parameter_arns=extra.shard_map_parameter_arns,
+        db_cluster_resource_ids=extra.db_cluster_resource_ids,
+        secret_arns=extra.secret_arns,
+        audit_bucket_arn=extra.audit_bucket_arn,
+        central_queue_arn=extra.central_queue_arn,
+        kms_key_arns=[region.keys.arns["audit"], region.keys.arns["secrets"], *extra.kms_key_arns],
+    )
+    app = cfg.app
+    workload = ApiWorkload(
+        f"api-{name}",
+        ApiWorkloadArgs(
+            region=name,
+            primary_region=cfg.regions.primary,
+            jurisdiction=cfg.jurisdiction,
+            jurisdiction_regions=list(cfg.regions.all),
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_provider_url=cluster.oidc_provider_url,
+            vpc_cidr=cfg.network.vpc_cidrs[name],
+            database_cidrs=[cfg.network.vpc_cidrs[r] for r in cfg.regions.all],
+            image=app.image.replace("{region}", name),
+            namespace=app.namespace,
+            replicas=app.replicas,
+            min_replicas=app.min_replicas,
+            max_replicas=app.max_replicas,
+            target_cpu_percent=app.target_cpu_percent,
+            port=app.port,
+            cpu_request=app.cpu_request,
+            cpu_limit=app.cpu_limit,
+            memory_request=app.memory_request,
+            memory_limit=app.memory_limit,
+            liveness_path=app.liveness_path,
+            readiness_path=app.readiness_path,
+            db_user=app.db_user,
+            jwt_issuer=app.jwt_issuer,
+            jwt_audience=app.jwt_audience,
+            shard_map_json=inputs.shard_map_json or cfg.shard_map.to_json(),
+            target_group_arn=origin.target_group.arn,
+            worker_replicas=app.worker_replicas,
+            jwt_jwks_url=app.jwt_jwks_url,
+            https_egress_cidrs=list(app.https_egress_cidrs),
+            extra_settings=inputs.settings.get(name, {}),
+            permissions=permissions,
+            binding_depends_on=[lb_controller.release],
+        ),
+        provider=region.provider,
+        k8s_provider=cluster.k8s_provider,
+    )
+    data = inputs.signals.get(name, RegionalDataSignals())
+    signals = RegionalSignals(
+        region=name,
+        load_balancer_arn_suffix=origin.load_balancer.arn_suffix,
+        target_group_arn_suffix=origin.target_group.arn_suffix,
+        db_cluster_ids=data.db_cluster_ids,
+        replica_cluster_ids=data.replica_cluster_ids,
+        queue_names=data.queue_names,
+        dlq_names=data.dlq_names,
+        function_names=data.function_names,
+    )
+    monitoring = RegionalMonitoring(
+        f"monitoring-{name}",
+        RegionalMonitoringArgs(
+            signals=signals,
+            stack=cfg.stack,
+            queues_key_arn=region.keys.arns["queues"],
+            error_rate_percent=cfg.observability.api_error_rate_percent,
+            replication_lag_ms=cfg.observability.replication_lag_ms,
+            alarm_emails=list(cfg.observability.alarm_emails),
+        ),
+        opts=in_region,
+    )
+    return RegionalCompute(
+        logs=logs,
+        cluster=cluster,
+        origin=origin,
+        lb_controller=lb_controller,
+        workload=workload,
+        monitoring=monitoring,
+        signals=signals,
+    )
