@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.audit import AuditPipeline, AuditPipelineArgs
 from components.central import (
@@ -17,7 +18,7 @@ from components.central import (
     CentralHubReferenceArgs,
 )
 from components.cidr import carve_subnets
-from components.compute_tier import build_compute_tier
+from components.compute_tier import ComputeInputs, RegionalDataSignals, build_compute_tier
 from components.config import StackConfig
 from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, LinkEnd
 from components.database import (
@@ -46,6 +47,7 @@ from components.workers import (
     lambda_code,
     lambda_dependencies,
 )
+from components.workload import ApiPermissions
 from policies.gdpr_pack.jurisdictions import allowed_regions
 
 PROJECT = "gdpr-platform"
@@ -71,14 +73,18 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     dependencies = lambda_dependencies()
     layers = {name: _lambda_layer(cfg, r, dependencies) for name, r in regions.items()}
     primary = cfg.regions.primary
+    data = _build_data_tier(cfg, regions)
     central = _build_central(cfg, regions[primary], code, layers[primary].arn)
     audits = {name: _build_audit(cfg, r, code, layers[name].arn) for name, r in regions.items()}
-    compute = build_compute_tier(cfg, regions)
+    pseudonym_key = _pseudonym_key(cfg, regions)
+    compute = build_compute_tier(
+        cfg, regions, _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
+    )
     return {
         **_outputs(cfg, regions),
-        **compute.outputs(),
         **_central_outputs(central),
-        **_build_data_tier(cfg, regions),
+        **data.outputs,
+        **compute.outputs(),
         "auditBucketNames": {name: a.bucket.bucket for name, a in audits.items()},
     }
 
@@ -209,7 +215,15 @@ def _outputs(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[str, Any]:
     }
 
 
-def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DataTier:
+    shards: list[ShardDatabase]
+    parameter: ShardMapParameter
+    shard_map: pulumi.Output[str]
+    outputs: dict[str, Any]
+
+
+def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> DataTier:
     """Links between the regions, one global database per shard, the published shard map."""
     primary = regions[cfg.regions.primary]
     in_primary = pulumi.ResourceOptions(provider=primary.provider)
@@ -316,7 +330,7 @@ def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[st
         lambda endpoints: cfg.shard_map.with_endpoints(endpoints).to_json()
     )
     parameter_path = f"/{PROJECT}/{cfg.stack}/shard-map"
-    ShardMapParameter(
+    parameter = ShardMapParameter(
         "shard-map",
         ShardMapParameterArgs(
             path=parameter_path,
@@ -327,7 +341,7 @@ def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[st
         ),
         opts=in_primary,
     )
-    return {
+    outputs = {
         # {jurisdiction, idBlock, signupShard, shards: [{index, name, start, end,
         #  regions: {region: {writer, reader, port, database, secretArn}}}]}: the API routes by it.
         "shardMap": shard_map,
@@ -338,3 +352,103 @@ def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[st
         # {region: security group of the databases}, for workloads that need a rule to it.
         "databaseSecurityGroupIds": {name: b.security_group.id for name, b in bases.items()},
     }
+    return DataTier(shards=shards, parameter=parameter, shard_map=shard_map, outputs=outputs)
+
+
+def _pseudonym_key(cfg: StackConfig, regions: Mapping[str, Region]) -> aws.secretsmanager.Secret:
+    """The jurisdiction's HMAC key for user pseudonyms in central events.
+
+    Whoever holds it can link a pseudonym back to a user ID, so it stays in the
+    jurisdiction (replicas only in its other regions, each on that region's CMK).
+    """
+    primary = regions[cfg.regions.primary]
+    in_primary = pulumi.ResourceOptions(provider=primary.provider)
+    protect = pulumi.ResourceOptions(protect=cfg.protection.protect_resources or cfg.is_production)
+    key = random.RandomPassword(
+        "pseudonym-key",
+        length=64,
+        special=False,
+        opts=pulumi.ResourceOptions.merge(in_primary, protect),
+    )
+    secret = aws.secretsmanager.Secret(
+        "pseudonym-key",
+        name=f"{PROJECT}/{cfg.stack}/pseudonym-key",
+        description="HMAC key for the user pseudonyms in central events",
+        kms_key_id=primary.keys.arns["secrets"],
+        replicas=[
+            aws.secretsmanager.SecretReplicaArgs(region=name, kms_key_id=r.keys.arns["secrets"])
+            for name, r in regions.items()
+            if not r.is_primary
+        ],
+        recovery_window_in_days=30,
+        opts=pulumi.ResourceOptions.merge(in_primary, protect),
+    )
+    aws.secretsmanager.SecretVersion(
+        "pseudonym-key",
+        secret_id=secret.id,
+        secret_string=key.result,
+        opts=in_primary,
+    )
+    return secret
+
+
+def _in_region(arn: pulumi.Output[str], home: str, region: str) -> pulumi.Output[str]:
+    """A replica's ARN: the same name in ``region`` (secrets replicate under one name)."""
+    return arn.apply(lambda a: a.replace(f":{home}:", f":{region}:", 1))
+
+
+def _compute_inputs(
+    cfg: StackConfig,
+    regions: Mapping[str, Region],
+    data: DataTier,
+    central: CentralHub | CentralHubReference,
+    audits: Mapping[str, AuditPipeline],
+    pseudonym_key: aws.secretsmanager.Secret,
+) -> ComputeInputs:
+    """What the API in each region may touch, and the other tiers' signals to watch."""
+    primary = cfg.regions.primary
+    hub_queue = central.consumer if isinstance(central, CentralHub) else None
+    permissions: dict[str, ApiPermissions] = {}
+    signals: dict[str, RegionalDataSignals] = {}
+    settings: dict[str, dict[str, pulumi.Input[str]]] = {}
+    for region in cfg.regions.all:
+        audit = audits[region]
+        # Writes go to the primary's writer; reads stay on the local cluster.
+        resource_ids: dict[str, list[pulumi.Input[str]]] = {
+            primary: [s.clusters[primary].cluster_resource_id for s in data.shards]
+        }
+        if region != primary:
+            resource_ids[region] = [s.clusters[region].cluster_resource_id for s in data.shards]
+        permissions[region] = ApiPermissions(
+            shard_map_parameter_arns=[p.arn for p in data.parameter.parameters[region]],
+            db_cluster_resource_ids=resource_ids,
+            # IAM auth to the shards: the API never reads their master secrets.
+            secret_arns=[_in_region(pseudonym_key.arn, primary, region)],
+            audit_bucket_arn=audit.bucket.arn,
+            central_queue_arn=central.queue_arn,
+            # Sending to the hub's queue encrypts with its queues key. A producer stack gets
+            # that grant in the hub's key policy (the account may use it through SQS).
+            kms_key_arns=[regions[primary].keys.arns["queues"]] if hub_queue else [],
+        )
+        workers = [audit.shipper] + ([hub_queue] if hub_queue and region == primary else [])
+        local = [s.clusters[region].id for s in data.shards]
+        signals[region] = RegionalDataSignals(
+            db_cluster_ids=local if region == primary else [],
+            replica_cluster_ids=local if region != primary else [],
+            queue_names=[w.queue.name for w in workers],
+            dlq_names=[w.dead_letter_queue.name for w in workers],
+            function_names=[w.function.name for w in workers],
+        )
+        settings[region] = {
+            "GDPR_API_AUDIT_BUCKET": audit.bucket.bucket,
+            "GDPR_API_AUDIT_KMS_KEY_ID": regions[region].keys.arns["audit"],
+            "GDPR_API_CENTRAL_QUEUE_URL": central.queue_url,
+            "GDPR_API_CENTRAL_QUEUE_REGION": central.queue_arn.apply(lambda a: a.split(":")[3]),
+            "GDPR_API_PSEUDONYM_KEY_SECRET_ID": _in_region(pseudonym_key.arn, primary, region),
+        }
+    return ComputeInputs(
+        permissions=permissions,
+        shard_map_json=data.shard_map,
+        signals=signals,
+        settings=settings,
+    )

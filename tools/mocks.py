@@ -77,6 +77,9 @@ def _computed_state(
     extra = _EXTRA_STATE.get(type_token)
     if extra is not None:
         state.update(extra(name, suffix, where))
+    if type_token == "aws:ssm/parameter:Parameter" and isinstance(inputs.get("name"), str):
+        # Parameter ARNs carry the parameter's path, not the Pulumi name.
+        state["arn"] = f"arn:aws:ssm:{where}:{ACCOUNT_ID}:parameter/{inputs['name'].lstrip('/')}"
     if type_token == "aws:cloudwatch/logGroup:LogGroup" and isinstance(inputs.get("name"), str):
         # A named group's ARN names it: IAM policies scoped to the group must match.
         state["arn"] = f"arn:aws:logs:{where}:{ACCOUNT_ID}:log-group:{inputs['name']}"
