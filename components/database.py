@@ -12,7 +12,6 @@ exists and are tested without the engine.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import pulumi_random as random
 
 from app.shardmap import RegionEndpoints
 from components.config import DataClassification, ProtectionConfig
+from components.iam_documents import service_trust_policy
 from components.tagging import classification
 
 ENGINE = "aurora-postgresql"
@@ -217,19 +217,7 @@ class DatabaseRegion(pulumi.ComponentResource):
     def _create_monitoring_role(self) -> pulumi.Output[str]:
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
         assume = identity.account_id.apply(
-            lambda account: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        }
-                    ],
-                }
-            )
+            lambda account: service_trust_policy("monitoring.rds.amazonaws.com", account)
         )
         role = aws.iam.Role(
             f"{self._name}-monitoring",

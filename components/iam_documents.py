@@ -66,21 +66,20 @@ def irsa_trust_policy(
     )
 
 
-def service_trust_policy(service: str) -> str:
-    """Trust for an AWS service principal (EC2 instance profiles pass no source account)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        },
-        sort_keys=True,
-    )
+def service_trust_policy(service: str, source_account: str | None = None) -> str:
+    """Trust for an AWS service principal.
+
+    With ``source_account`` the service may assume the role only on behalf of this account
+    (confused-deputy guard); EC2 instance profiles and Lambda pass no source account.
+    """
+    trust: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account is not None:
+        trust["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [trust]}, sort_keys=True)
 
 
 def region_of_arn(arn: str) -> str:

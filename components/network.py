@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.cidr import carve_subnets
 from components.config import DataClassification, NatMode
+from components.iam_documents import service_trust_policy
 from components.tagging import classification
 
 #: Interface endpoints in the private subnets, so AWS API calls never cross the internet.
@@ -216,19 +217,7 @@ class RegionalNetwork(pulumi.ComponentResource):
         )
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
         assume = identity.account_id.apply(
-            lambda account: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        }
-                    ],
-                }
-            )
+            lambda account: service_trust_policy("vpc-flow-logs.amazonaws.com", account)
         )
         role = aws.iam.Role(
             f"{self._name}-flow-logs",

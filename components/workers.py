@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import LambdaWorkerConfig
+from components.iam_documents import service_trust_policy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 LAMBDA_RUNTIME = "python3.12"
@@ -218,18 +219,7 @@ class QueueWorker(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{self._name}-role",
             description=f"{args.description} ({args.region})",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("lambda.amazonaws.com"),
             tags=dict(args.tags),
             opts=self._child,
         )
