@@ -68,6 +68,7 @@ class ApiMiddleware:
             return
         started = time.perf_counter()
         request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id
         status = 500
         response_started = False
 
