@@ -15,6 +15,8 @@ import asyncio
 import base64
 import logging
 import os
+import signal
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eu-port", type=int, default=8001)
     parser.add_argument("--us-port", type=int, default=8002)
     args = parser.parse_args(argv)
+    # SIGTERM must unwind like Ctrl-C so PostgreSQL and moto are stopped, not orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
 
     from devservices import MotoServer, PostgresServer
