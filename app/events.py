@@ -15,8 +15,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = 1
-
 #: Every field a central event may carry. Adding one is a GDPR decision, not a refactor.
 ALLOWED_FIELDS: frozenset[str] = frozenset(
     {
@@ -38,7 +36,7 @@ class CentralEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     event_id: UUID = Field(description="stable per outbox row; consumers deduplicate on it")
     event_type: Literal["transaction.created"] = "transaction.created"
     jurisdiction: str = Field(pattern=r"^[a-z]{2,8}$")

@@ -85,7 +85,7 @@ def provision(
             db = f"{name}_shard_{shard.index:02d}"
             dsn = pg.create_database(db)
             dsns.append(dsn)
-            migrate_shard(lambda dsn=dsn: psycopg.connect(dsn), shard, name)  # type: ignore[misc]
+            migrate_shard(lambda dsn=dsn: psycopg.connect(dsn), shard, name)
             endpoints.append({region: RegionEndpoints(pg.host, pg.host, pg.port, db)})
         shard_map = layout.with_endpoints(endpoints)
 
@@ -173,11 +173,11 @@ def _print_banner(
         print(f"curl -s {base}/v1/ready")
         print(
             f"curl -s {auth} -H 'Content-Type: application/json' "
-            f"-d '{{\"email\":\"ada@example.org\",\"full_name\":\"Ada L\"}}' {base}/v1/users"
+            f'-d \'{{"email":"ada@example.org","full_name":"Ada L"}}\' {base}/v1/users'
         )
         print(
             f"curl -s {auth} -H 'Content-Type: application/json' "
-            f"-d '{{\"amount_minor\":1250,\"currency\":\"EUR\",\"direction\":\"debit\"}}' "
+            f'-d \'{{"amount_minor":1250,"currency":"EUR","direction":"debit"}}\' '
             f"{base}/v1/users/{first}/transactions"
         )
         print(f"curl -s {auth} {base}/v1/users/{first}/export")
@@ -194,8 +194,8 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
 
-    from devservices import MotoServer, PostgresServer
     from app.audit.worker import OutboxWorker
+    from devservices import MotoServer, PostgresServer
 
     ports = {"eu": args.eu_port, "us": args.us_port}
     signer = DevSigner.generate()

@@ -26,7 +26,7 @@ API_VERSION = "1.0.0"
 
 
 def create_app(settings: Settings | None = None, shard_map: ShardMap | None = None) -> FastAPI:
-    settings = settings or Settings()  # type: ignore[call-arg]  # from the environment
+    settings = settings or Settings()  # from the environment
     if shard_map is None:
         shard_map = load_shard_map(settings)
     else:

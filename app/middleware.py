@@ -37,7 +37,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            text = value.decode("latin-1")
+            text = str(value.decode("latin-1"))
             if _REQUEST_ID.match(text):
                 return text
     return uuid.uuid4().hex

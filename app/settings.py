@@ -20,7 +20,7 @@ ASYMMETRIC_ALGORITHMS: frozenset[str] = frozenset(
 
 
 class DbAuthMode(StrEnum):
-    PASSWORD = "password"  # local run and tests
+    PASSWORD = "password"  # noqa: S105  # a mode name, not a secret; local run and tests
     IAM = "iam"  # AWS: short-lived tokens from rds.generate_db_auth_token
 
 
@@ -79,9 +79,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if (self.jwt_public_key is None) == (self.jwt_jwks_url is None):
-            raise ValueError(
-                "set exactly one of GDPR_API_JWT_PUBLIC_KEY and GDPR_API_JWT_JWKS_URL"
-            )
+            raise ValueError("set exactly one of GDPR_API_JWT_PUBLIC_KEY and GDPR_API_JWT_JWKS_URL")
         weak = set(self.jwt_algorithms) - ASYMMETRIC_ALGORITHMS
         if weak or not self.jwt_algorithms:
             raise ValueError(

@@ -125,7 +125,9 @@ class OutboxWorker:
 
     def _put_pdf(self, shard: Shard, row: dict[str, Any]) -> str:
         key = self.pdf_key(shard, row)
-        body = render_transaction_pdf(row, jurisdiction=self.settings.jurisdiction, shard=shard.name)
+        body = render_transaction_pdf(
+            row, jurisdiction=self.settings.jurisdiction, shard=shard.name
+        )
         self.s3.put_object(
             Bucket=self.settings.audit_bucket,
             Key=key,
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--once", action="store_true", help="drain every shard, then exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    settings = Settings()  # type: ignore[call-arg]  # from the environment
+    settings = Settings()  # from the environment
     worker = OutboxWorker.from_settings(settings, load_shard_map(settings))
     if args.once:
         for shard in worker.shard_map.shards:

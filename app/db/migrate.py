@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    settings = Settings()  # type: ignore[call-arg]  # values come from the environment
+    settings = Settings()  # values come from the environment
     migrate_all(settings, load_shard_map(settings))
 
 

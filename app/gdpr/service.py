@@ -21,7 +21,7 @@ from app.users import repository as users
 log = logging.getLogger("app.gdpr")
 
 _SCRUB_USER = (
-    "UPDATE users SET "
+    "UPDATE users SET "  # noqa: S608  # constant columns
     + ", ".join(f"{col} = NULL" for col in users.PERSONAL_COLUMNS)
     + ", erased_at = now(), updated_at = now() WHERE id = %s AND erased_at IS NULL "
     "RETURNING erased_at"
@@ -49,8 +49,7 @@ async def erase(
             )
         # Also on a repeat: a transaction racing the first erasure is caught here.
         cur = await conn.execute(
-            "UPDATE transactions SET reference = NULL "
-            "WHERE user_id = %s AND reference IS NOT NULL",
+            "UPDATE transactions SET reference = NULL WHERE user_id = %s AND reference IS NOT NULL",
             (user_id,),
         )
         count = cur.rowcount
@@ -70,9 +69,7 @@ async def erase(
     }
 
 
-async def export(
-    db: ShardSession, shard: Shard, user_id: int, jurisdiction: str
-) -> dict[str, Any]:
+async def export(db: ShardSession, shard: Shard, user_id: int, jurisdiction: str) -> dict[str, Any]:
     """Everything the shard holds about the user, in one read transaction."""
     async with db.read(shard) as conn:
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -80,7 +77,8 @@ async def export(
         if user is None:
             raise ApiError(404, "user_not_found", "no such user")
         cur = await conn.execute(
-            f"SELECT {transactions.COLUMNS} FROM transactions WHERE user_id = %s "
+            f"SELECT {transactions.COLUMNS} FROM transactions "  # noqa: S608
+            "WHERE user_id = %s "
             "ORDER BY created_at, id",
             (user_id,),
         )

@@ -15,7 +15,8 @@ COLUMNS = "id, user_id, amount_minor, currency, direction, reference, created_at
 async def insert_with_outbox(conn: Conn, user_id: int, data: TransactionCreate) -> dict[str, Any]:
     """Insert the transaction and its outbox row in the caller's transaction: both or none."""
     cur = await conn.execute(
-        f"INSERT INTO transactions (user_id, amount_minor, currency, direction, reference) "
+        "INSERT INTO transactions "  # noqa: S608  # constant columns; values are bound
+        "(user_id, amount_minor, currency, direction, reference) "
         f"VALUES (%s, %s, %s, %s, %s) RETURNING {COLUMNS}",
         (user_id, data.amount_minor, data.currency, data.direction, data.reference),
     )
@@ -31,13 +32,13 @@ async def page(
     """Newest first, keyset-paginated on (created_at, id) so deep pages stay cheap."""
     if after is None:
         cur = await conn.execute(
-            f"SELECT {COLUMNS} FROM transactions WHERE user_id = %s "
+            f"SELECT {COLUMNS} FROM transactions WHERE user_id = %s "  # noqa: S608  # constant columns
             "ORDER BY created_at DESC, id DESC LIMIT %s",
             (user_id, limit),
         )
     else:
         cur = await conn.execute(
-            f"SELECT {COLUMNS} FROM transactions WHERE user_id = %s "
+            f"SELECT {COLUMNS} FROM transactions WHERE user_id = %s "  # noqa: S608  # constant columns
             "AND (created_at, id) < (%s, %s) ORDER BY created_at DESC, id DESC LIMIT %s",
             (user_id, after[0], after[1], limit),
         )

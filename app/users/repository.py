@@ -23,12 +23,14 @@ PERSONAL_COLUMNS: tuple[str, ...] = (
 PUBLIC_COLUMNS = (
     "id, email, full_name, phone, date_of_birth, address, created_at, updated_at, erased_at"
 )
+_GET = f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = %s"  # noqa: S608  # constant columns
 _UPDATABLE = frozenset({"email", "full_name", "phone", "date_of_birth", "address"})
 
 
 async def insert(conn: Conn, data: UserCreate) -> dict[str, Any]:
     cur = await conn.execute(
-        f"INSERT INTO users (email, full_name, phone, date_of_birth, address, pseudonym_key) "
+        "INSERT INTO users "  # noqa: S608  # constant columns; values are bound
+        "(email, full_name, phone, date_of_birth, address, pseudonym_key) "
         f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {PUBLIC_COLUMNS}",
         (
             data.email,
@@ -45,7 +47,7 @@ async def insert(conn: Conn, data: UserCreate) -> dict[str, Any]:
 
 
 async def get(conn: Conn, user_id: int) -> dict[str, Any] | None:
-    cur = await conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = %s", (user_id,))
+    cur = await conn.execute(_GET, (user_id,))
     return await cur.fetchone()
 
 
@@ -63,7 +65,8 @@ async def update(conn: Conn, user_id: int, changes: dict[str, Any]) -> dict[str,
         sql.SQL("{} = {}").format(sql.Identifier(col), sql.Placeholder(col)) for col in changes
     )
     query = sql.SQL(
-        "UPDATE users SET {}, updated_at = now() WHERE id = %(user_id)s AND erased_at IS NULL "
+        "UPDATE users SET {}, updated_at = now() "  # noqa: S608  # constant columns
+        "WHERE id = %(user_id)s AND erased_at IS NULL "
         "RETURNING " + PUBLIC_COLUMNS
     ).format(assignments)
     cur = await conn.execute(query, {**changes, "user_id": user_id})

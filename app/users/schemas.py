@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Self
-
-import re
 
 from pydantic import (
     AfterValidator,

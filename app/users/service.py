@@ -42,9 +42,7 @@ async def get(db: ShardSession, shard: Shard, user_id: int) -> dict[str, Any]:
     return row
 
 
-async def update(
-    db: ShardSession, shard: Shard, user_id: int, data: UserUpdate
-) -> dict[str, Any]:
+async def update(db: ShardSession, shard: Shard, user_id: int, data: UserUpdate) -> dict[str, Any]:
     changes = data.model_dump(include=data.model_fields_set)
     state: dict[str, Any] | None = None
     try:

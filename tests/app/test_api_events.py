@@ -47,7 +47,8 @@ def test_occurred_at_is_coarsened_to_the_hour() -> None:
 def test_pseudonym_is_stable_and_keyed() -> None:
     key, user_key = b"j" * 32, b"u" * 32
     pseudonym = pseudonymize(42, key, user_key=user_key)
-    assert len(pseudonym) == 64 and int(pseudonym, 16) >= 0
+    assert len(pseudonym) == 64
+    assert int(pseudonym, 16) >= 0
     assert pseudonym == pseudonymize(42, key, user_key=user_key)
     assert pseudonym != pseudonymize(43, key, user_key=user_key)
     assert pseudonym != pseudonymize(42, b"x" * 32, user_key=user_key)

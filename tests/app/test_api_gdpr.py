@@ -89,7 +89,9 @@ def test_erasure_leaves_no_personal_value_in_the_shard(eu: Api) -> None:
     assert [(str(r[0]), r[1], r[2], r[3]) for r in kept] == [
         (t["id"], t["amount_minor"], t["currency"], t["direction"]) for t in txs
     ]
-    assert record is not None and record[0] == user["id"] and record[2] is True
+    assert record is not None
+    assert record[0] == user["id"]
+    assert record[2] is True
     assert logged == ("user",)
 
 
@@ -147,8 +149,12 @@ def test_no_personal_data_in_logs(eu: Api, caplog: pytest.LogCaptureFixture) -> 
     uid, headers = user["id"], eu.as_user(user["id"])
     eu.client.get(f"/v1/users/{uid}", headers=headers)
     eu.client.patch(f"/v1/users/{uid}", json={"phone": "+1 555 0100 999"}, headers=headers)
-    eu.client.post("/v1/users", json={"email": user["email"], "full_name": "x"}, headers=eu.operator())
-    eu.client.post("/v1/users", json={"email": "no-at-sign-zzq", "full_name": "x"}, headers=eu.operator())
+    eu.client.post(
+        "/v1/users", json={"email": user["email"], "full_name": "x"}, headers=eu.operator()
+    )
+    eu.client.post(
+        "/v1/users", json={"email": "no-at-sign-zzq", "full_name": "x"}, headers=eu.operator()
+    )
     eu.client.get(f"/v1/users/{uid}/export", headers=headers)
     eu.client.post(f"/v1/users/{uid}/erasure", headers=headers)
     # httpx is the test's own client logging its URLs; everything else is the service.

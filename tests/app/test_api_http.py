@@ -57,11 +57,7 @@ def test_health_and_readiness(eu: Api, us: Api) -> None:
 def test_openapi_document_is_valid_and_matches_the_routes(eu: Api) -> None:
     doc = eu.client.get("/v1/openapi.json").json()
     validate(doc)
-    paths = {
-        (method.upper(), path)
-        for path, item in doc["paths"].items()
-        for method in item
-    }
+    paths = {(method.upper(), path) for path, item in doc["paths"].items() for method in item}
     assert paths == {
         ("GET", "/v1/health"),
         ("GET", "/v1/ready"),

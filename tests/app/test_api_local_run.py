@@ -37,7 +37,15 @@ def _call(url: str, token: str | None = None, body: dict[str, object] | None = N
 def test_local_run_serves_eu_and_us() -> None:
     ports = {"eu": free_port(), "us": free_port()}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.local", "--eu-port", str(ports["eu"]), "--us-port", str(ports["us"])],
+        [
+            sys.executable,
+            "-m",
+            "app.local",
+            "--eu-port",
+            str(ports["eu"]),
+            "--us-port",
+            str(ports["us"]),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

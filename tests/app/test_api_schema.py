@@ -111,7 +111,7 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GDPR_API_PEERS__EU__URL", "https://api.eu.example")
     monkeypatch.setenv("GDPR_API_PEERS__EU__ID_BLOCK_START", "0")
     monkeypatch.setenv("GDPR_API_PEERS__EU__ID_BLOCK_END", "1000000")
-    settings = Settings()  # type: ignore[call-arg]
+    settings = Settings()
     assert (settings.jurisdiction, settings.region, settings.db_auth_mode) == (
         "us",
         "us-west-2",

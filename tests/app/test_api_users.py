@@ -97,9 +97,7 @@ MALFORMED: dict[str, tuple[Any, str]] = {
 
 
 @pytest.mark.parametrize(("body", "expected"), MALFORMED.values(), ids=MALFORMED.keys())
-def test_malformed_sign_up_is_422_with_a_clear_message(
-    eu: Api, body: Any, expected: str
-) -> None:
+def test_malformed_sign_up_is_422_with_a_clear_message(eu: Api, body: Any, expected: str) -> None:
     response = eu.client.post("/v1/users", json=body, headers=eu.operator())
     assert response.status_code == 422
     error = response.json()["error"]
@@ -130,9 +128,7 @@ def test_422_does_not_echo_the_rejected_value(eu: Api) -> None:
 
 def test_empty_patch_is_422(eu: Api) -> None:
     user = eu.create_user()
-    response = eu.client.patch(
-        f"/v1/users/{user['id']}", json={}, headers=eu.as_user(user["id"])
-    )
+    response = eu.client.patch(f"/v1/users/{user['id']}", json={}, headers=eu.as_user(user["id"]))
     assert response.status_code == 422
     assert "at least one field" in response.json()["error"]["message"]
 

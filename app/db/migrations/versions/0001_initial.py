@@ -7,6 +7,7 @@ Revises:
 from __future__ import annotations
 
 from alembic import context, op
+from sqlalchemy import text
 
 revision = "0001"
 down_revision = None
@@ -31,9 +32,12 @@ def upgrade() -> None:
         )
         """
     )
-    op.execute(
-        f"INSERT INTO shard_identity (jurisdiction, shard_index, id_start, id_end) "
-        f"VALUES ('{jurisdiction}', {int(shard.index)}, {start}, {end})"
+    op.get_bind().execute(
+        text(
+            "INSERT INTO shard_identity (jurisdiction, shard_index, id_start, id_end) "
+            "VALUES (:jurisdiction, :index, :start, :end)"
+        ),
+        {"jurisdiction": jurisdiction, "index": int(shard.index), "start": start, "end": end},
     )
     # Sign-up IDs come from a sequence that cannot leave the shard's range.
     op.execute(
@@ -68,7 +72,9 @@ def upgrade() -> None:
         """
     )
     op.execute("ALTER SEQUENCE users_id_seq OWNED BY users.id")
-    op.execute("CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE email IS NOT NULL")
+    op.execute(
+        "CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE email IS NOT NULL"
+    )
     op.execute(
         """
         CREATE TABLE transactions (
@@ -105,9 +111,7 @@ def upgrade() -> None:
         """
     )
     # The worker's claim query scans only pending rows, oldest due first.
-    op.execute(
-        "CREATE INDEX outbox_pending ON outbox (next_attempt_at, id) WHERE done_at IS NULL"
-    )
+    op.execute("CREATE INDEX outbox_pending ON outbox (next_attempt_at, id) WHERE done_at IS NULL")
     op.execute(
         """
         CREATE TABLE erasures (
