@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import psycopg
@@ -50,10 +50,6 @@ class LocalJurisdiction:
     settings: Settings
     shard_map: ShardMap
     dsns: tuple[str, ...]
-
-
-def _aws(service: str, endpoint: str, region: str) -> object:
-    return boto3.client(service, region_name=region, endpoint_url=endpoint)  # type: ignore[call-overload]
 
 
 def provision(
@@ -91,13 +87,10 @@ def provision(
 
         s3 = boto3.client("s3", region_name=region, endpoint_url=aws_endpoint)
         bucket = f"gdpr-audit-{name}"
-        if region == "us-east-1":
-            s3.create_bucket(Bucket=bucket)
-        else:
-            s3.create_bucket(
-                Bucket=bucket,
-                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
-            )
+        where: dict[str, Any] = {}
+        if region != "us-east-1":  # the one region S3 refuses a LocationConstraint for
+            where["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(Bucket=bucket, **where)
         kms = boto3.client("kms", region_name=region, endpoint_url=aws_endpoint)
         key_id = kms.create_key(Description=f"audit files {name}")["KeyMetadata"]["KeyId"]
         secrets = boto3.client("secretsmanager", region_name=region, endpoint_url=aws_endpoint)

@@ -37,10 +37,10 @@ def _targets(aws: MotoServer, api: Api, *, bucket: bool) -> tuple[str, str]:
 
 def _make_bucket(aws: MotoServer, api: Api, name: str) -> None:
     s3 = boto3.client("s3", region_name=api.local.settings.region, endpoint_url=aws.endpoint)
-    s3.create_bucket(
-        Bucket=name,
-        CreateBucketConfiguration={"LocationConstraint": api.local.settings.region},  # type: ignore[typeddict-item]
-    )
+    where: dict[str, Any] = {
+        "CreateBucketConfiguration": {"LocationConstraint": api.local.settings.region}
+    }
+    s3.create_bucket(Bucket=name, **where)
 
 
 def _worker(api: Api, bucket: str, queue: str) -> OutboxWorker:
