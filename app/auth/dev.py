@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.auth.tokens import Role
 
@@ -23,13 +23,13 @@ DEV_AUDIENCE = "gdpr-platform-api"
 class DevSigner:
     private_pem: bytes
     public_pem: str
-    algorithm: str = "ES256"
+    algorithm: str = "RS256"  # what most identity providers issue
     issuer: str = DEV_ISSUER
     audience: str = DEV_AUDIENCE
 
     @classmethod
     def generate(cls) -> DevSigner:
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         private_pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

@@ -7,11 +7,14 @@ verifier never holds anything that could sign a token.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt import PyJWK, PyJWKClient
 
 from app.settings import ASYMMETRIC_ALGORITHMS, Settings
@@ -56,6 +59,7 @@ class TokenVerifier:
         public_key: str | None = None,
         jwks_url: str | None = None,
         leeway_s: int = 30,
+        cache_size: int = 10_000,
     ) -> None:
         if not set(algorithms) <= ASYMMETRIC_ALGORITHMS:
             raise ValueError(f"only asymmetric algorithms are allowed, got {algorithms}")
@@ -65,9 +69,14 @@ class TokenVerifier:
         self._audience = audience
         self._algorithms = list(algorithms)
         self._leeway = leeway_s
-        self._static_key = public_key
+        # Parsed once: handing PyJWT the PEM text would re-parse it on every request.
+        self._static_key = load_pem_public_key(public_key.encode()) if public_key else None
         self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._keys_by_kid: dict[str, PyJWK] = {}
+        # Verified tokens, until they expire: a client sends the same token for many
+        # requests, and a signature check costs more than the rest of the request's CPU.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
@@ -100,6 +109,20 @@ class TokenVerifier:
         return key
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires = cached
+            if time.time() < expires + self._leeway:
+                return principal
+            del self._verified[token]
+        principal, expires = await self._verify_signature(token)
+        if self._cache_size:
+            self._verified[token] = (principal, expires)
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)  # oldest first
+        return principal
+
+    async def _verify_signature(self, token: str) -> tuple[Principal, float]:
         key = await self._key_for(token)
         try:
             claims = jwt.decode(
@@ -123,6 +146,7 @@ class TokenVerifier:
         if not (isinstance(subject, str) and subject and isinstance(jurisdiction, str)):
             raise TokenError("token subject and jurisdiction must be non-empty strings")
         try:
-            return Principal(subject=subject, jurisdiction=jurisdiction, role=Role(role))
+            principal = Principal(subject=subject, jurisdiction=jurisdiction, role=Role(role))
         except ValueError as exc:
             raise TokenError("token role must be 'user' or 'operator'") from exc
+        return principal, float(claims["exp"])

@@ -62,13 +62,15 @@ def es384(api: Api) -> str:
 
 
 def wrong_audience(api: Api) -> str:
-    return jwt.encode(_claims(api, aud="someone-else"), api.signer.private_pem, algorithm="ES256")
+    return jwt.encode(
+        _claims(api, aud="someone-else"), api.signer.private_pem, algorithm=api.signer.algorithm
+    )
 
 
 def missing_jurisdiction(api: Api) -> str:
     claims = _claims(api)
     del claims["jurisdiction"]
-    return jwt.encode(claims, api.signer.private_pem, algorithm="ES256")
+    return jwt.encode(claims, api.signer.private_pem, algorithm=api.signer.algorithm)
 
 
 def tampered(api: Api) -> str:
