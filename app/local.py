@@ -61,8 +61,12 @@ def provision(
     shards: int = 2,
     shard_size: int = SHARD_SIZE,
     urls: dict[str, str] | None = None,
+    blocks: dict[str, IdBlock] | None = None,
 ) -> dict[str, LocalJurisdiction]:
-    """Create and migrate the shard databases and the AWS resources; return settings."""
+    """Create and migrate the shard databases and the AWS resources; return settings.
+
+    ``blocks`` overrides a jurisdiction's ID block (the benchmark needs 1M-user shards).
+    """
     for key, value in DEV_AWS_ENV.items():
         os.environ.setdefault(key, value)
     urls = urls or {j: f"http://127.0.0.1/{j}" for j in jurisdictions}
@@ -74,6 +78,7 @@ def provision(
     out: dict[str, LocalJurisdiction] = {}
     for name in jurisdictions:
         block, region = JURISDICTIONS[name]
+        block = (blocks or {}).get(name, block)
         layout = ShardMap.uniform(name, block, shard_size, shards)
         dsns: list[str] = []
         endpoints: list[dict[str, RegionEndpoints]] = []
