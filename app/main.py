@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +14,7 @@ from app.db.router import ShardRouter
 from app.db.shard_source import check_fits, load_shard_map
 from app.errors import install_error_handlers
 from app.gdpr.router import router as gdpr_router
+from app.logs import configure_logging
 from app.middleware import ApiMiddleware
 from app.residency.guard import ResidencyGuard
 from app.settings import Settings
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, shard_map: ShardMap | None = No
         shard_map = load_shard_map(settings)
     else:
         check_fits(shard_map, settings)
-    logging.getLogger("app").setLevel(settings.log_level)
+    configure_logging(settings.log_level)
     router = ShardRouter(settings, shard_map)
     ctx = AppContext(
         settings=settings,

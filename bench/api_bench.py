@@ -73,15 +73,15 @@ def load(pg: PostgresServer, dsn: str, start: int, users: int, with_transactions
         conn.execute(
             "INSERT INTO users (id, email, full_name, phone, date_of_birth, address, "
             "pseudonym_key) SELECT g, 'user' || g || '@example.org', 'User Number ' || g, "
-            "'+49 30 ' || g, date '1950-01-01' + (g % 20000), 'Street ' || g || ', Berlin', "
+            "'+49 30 ' || g, date '1950-01-01' + (g %% 20000)::int, 'Street ' || g || ', Berlin', "
             "decode(md5(g::text), 'hex') FROM generate_series(%s::bigint, %s::bigint) g",
             (start, end),
         )
         if with_transactions:
             conn.execute(
                 "INSERT INTO transactions (user_id, amount_minor, currency, direction, "
-                "reference) SELECT g, 100 + g % 10000, 'EUR', "
-                "CASE WHEN g % 2 = 0 THEN 'debit' ELSE 'credit' END, 'invoice ' || g "
+                "reference) SELECT g, 100 + g %% 10000, 'EUR', "
+                "CASE WHEN g %% 2 = 0 THEN 'debit' ELSE 'credit' END, 'invoice ' || g "
                 "FROM generate_series(%s::bigint, %s::bigint) g",
                 (start, end),
             )
