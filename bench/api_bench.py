@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 import psycopg
 
 from app.auth.dev import DevSigner
-from app.auth.tokens import Role
+from app.auth.tokens import Role, TokenVerifier
 from app.local import provision
 from app.shardmap import IdBlock
 from devservices import MotoServer, PostgresServer
@@ -134,6 +134,26 @@ async def drive(
 
 async def erasures(port: int, requests: list[bytes]) -> Result:
     return await drive(port, "erasure", requests, len(requests), 1, in_order=True)
+
+
+def verify_cost_us(signer: DevSigner, n: int = 500) -> float:
+    """What a request would pay without the verified-token cache (the bench reuses tokens)."""
+    verifier = TokenVerifier(
+        issuer=signer.issuer,
+        audience=signer.audience,
+        algorithms=(signer.algorithm,),
+        public_key=signer.public_pem,
+        cache_size=0,
+    )
+    token = signer.token(1, "eu")
+
+    async def run() -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            await verifier._verify_signature(token)
+        return (time.perf_counter() - started) / n * 1e6
+
+    return asyncio.run(run())
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -238,6 +258,8 @@ def main(argv: list[str] | None = None) -> None:
                     print("  " + result.line())
             mean = {n: statistics.mean(r.rps for r in rs) for n, rs in results.items()}
             print(f"  ratio full/baseline throughput: {mean['full path'] / mean['baseline']:.2f}")
+
+            print(f"  RS256 signature check, uncached: {verify_cost_us(signer):.0f} us per token")
 
             operator = signer.token("bench-operator", "eu", Role.OPERATOR)
             targets = rng.sample(range(SHARD_SIZE), args.erasures)
