@@ -100,7 +100,9 @@ class OutboxWorker:
             read_only=False,
             application_name=f"gdpr-outbox-{self.settings.jurisdiction}-{shard.name}",
         )
-        return psycopg.connect(**kwargs(), row_factory=dict_row)
+        # autocommit: every unit of work is an explicit ``transaction()`` block, and the
+        # connection never idles inside an open transaction between polls.
+        return psycopg.connect(**kwargs(), row_factory=dict_row, autocommit=True)
 
     def pdf_key(self, shard: Shard, row: dict[str, Any]) -> str:
         day = row["created_at"].strftime("%Y/%m/%d")
@@ -197,25 +199,48 @@ class OutboxWorker:
                 )
         return True
 
-    def drain(self, shard: Shard, max_rows: int = 10_000) -> int:
+    def drain(
+        self,
+        shard: Shard,
+        max_rows: int = 10_000,
+        conn: psycopg.Connection[DictRow] | None = None,
+    ) -> int:
         """Process due rows of ``shard`` until none is due; returns how many were handled."""
+        if conn is None:
+            with self.connect(shard) as own:
+                return self.drain(shard, max_rows, own)
         handled = 0
-        with self.connect(shard) as conn:
-            while handled < max_rows and self.process_one(conn, shard):
-                handled += 1
+        while handled < max_rows and self.process_one(conn, shard):
+            handled += 1
         return handled
 
     def run(self, stop: threading.Event) -> None:
-        """Round-robin over the shards until ``stop`` is set; sleeps when all are idle."""
-        while not stop.is_set():
-            busy = False
-            for shard in self.shard_map.shards:
-                try:
-                    busy |= self.drain(shard, max_rows=100) > 0
-                except psycopg.OperationalError as exc:
-                    log.warning("shard %s unreachable (%s)", shard.name, type(exc).__name__)
-            if not busy:
-                stop.wait(self.settings.outbox_poll_interval_s)
+        """Round-robin over the shards until ``stop`` is set; sleeps when all are idle.
+
+        One connection per shard is kept open and replaced when it breaks (a failover).
+        """
+        conns: dict[int, psycopg.Connection[DictRow]] = {}
+        try:
+            while not stop.is_set():
+                busy = False
+                for shard in self.shard_map.shards:
+                    try:
+                        conn = conns.get(shard.index)
+                        if conn is None or conn.closed:
+                            conn = conns[shard.index] = self.connect(shard)
+                        # A bounded batch per shard, so that one busy shard cannot starve
+                        # the others.
+                        busy |= self.drain(shard, 100, conn) > 0
+                    except psycopg.OperationalError as exc:
+                        log.warning("shard %s unreachable (%s)", shard.name, type(exc).__name__)
+                        broken = conns.pop(shard.index, None)
+                        if broken is not None:
+                            broken.close()
+                if not busy:
+                    stop.wait(self.settings.outbox_poll_interval_s)
+        finally:
+            for conn in conns.values():
+                conn.close()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 import zlib
 from typing import Any
@@ -190,3 +191,24 @@ def test_event_of_an_erased_user_carries_no_pseudonym(eu: Api, aws: MotoServer) 
     [row] = _outbox(eu, tx_ids)
     [event] = [m for m in _messages(aws, queue) if m["event_id"] == row["event_id"]]
     assert event["user_pseudonym"] is None
+
+
+def test_running_worker_delivers_new_rows_and_stops(eu: Api, aws: MotoServer) -> None:
+    bucket, queue = _targets(aws, eu, bucket=True)
+    worker = _worker(eu, bucket, queue)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    try:
+        user = eu.create_user()
+        tx_ids = [eu.add_transaction(user["id"])["id"]]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not _outbox(eu, tx_ids)[0]["done_at"]:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    [row] = _outbox(eu, tx_ids)
+    assert row["done_at"] is not None
+    assert [m for m in _messages(aws, queue) if m["event_id"] == row["event_id"]]
