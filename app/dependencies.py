@@ -1,8 +1,12 @@
 """FastAPI dependencies as ``Annotated`` aliases.
 
-Order matters and is the point: ``CurrentPrincipal`` verifies the token, ``GuardedUser``
-runs the residency guard, and only then may a handler ask ``Db`` for a connection.
-None of these takes a connection itself.
+Order is the point: ``GuardedUser`` verifies the token and runs the residency guard, and
+only then does a handler take a connection, through the ``db`` session it returns (a
+session opens none by itself). No dependency here touches a database.
+
+Kept deliberately flat, one dependency per route besides the bearer scheme: each FastAPI
+dependency costs tens of microseconds per request, and the benchmark's full path pays
+them on every call (see bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -20,19 +24,24 @@ from app.errors import ApiError
 from app.shardmap import Shard
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from the identity provider")
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_context(request: Request) -> AppContext:
+def context_of(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
+
+
+# ``async def`` throughout: FastAPI runs a plain ``def`` dependency in its thread pool.
+async def get_context(request: Request) -> AppContext:
+    return context_of(request)
 
 
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-async def current_principal(
-    ctx: Context,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+async def _authenticate(
+    ctx: AppContext, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
     if credentials is None:
         raise ApiError(401, "missing_token", "send 'Authorization: Bearer <token>'")
@@ -42,41 +51,44 @@ async def current_principal(
         raise ApiError(401, "invalid_token", exc.message) from None
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-
-
 @dataclass(frozen=True, slots=True)
 class ShardUser:
-    """A user ID the guard has let through, with the shard that holds it."""
+    """A user ID the guard has let through, the shard that holds it, and the request's
+    database session (which has not taken a connection yet)."""
 
     user_id: int
     shard: Shard
     principal: Principal
+    db: ShardSession
+    jurisdiction: str
 
 
 async def guarded_user(
-    ctx: Context,
-    principal: CurrentPrincipal,
+    request: Request,
+    credentials: Bearer,
     user_id: Annotated[int, Path(ge=0, le=2**63 - 1, description="the user's ID")],
 ) -> ShardUser:
+    ctx = context_of(request)
+    principal = await _authenticate(ctx, credentials)
     shard = ctx.guard.check_user(principal, user_id)
-    return ShardUser(user_id=user_id, shard=shard, principal=principal)
+    return ShardUser(user_id, shard, principal, ctx.router.session(), ctx.shard_map.jurisdiction)
 
 
 GuardedUser = Annotated[ShardUser, Depends(guarded_user)]
 
 
-async def operator(ctx: Context, principal: CurrentPrincipal) -> Principal:
+@dataclass(frozen=True, slots=True)
+class OperatorCall:
+    principal: Principal
+    ctx: AppContext
+    db: ShardSession
+
+
+async def operator(request: Request, credentials: Bearer) -> OperatorCall:
+    ctx = context_of(request)
+    principal = await _authenticate(ctx, credentials)
     ctx.guard.require_operator(principal)
-    return principal
+    return OperatorCall(principal, ctx, ctx.router.session())
 
 
-Operator = Annotated[Principal, Depends(operator)]
-
-
-def shard_session(ctx: Context) -> ShardSession:
-    """A router view for this request; taking it opens no connection."""
-    return ctx.router.session()
-
-
-Db = Annotated[ShardSession, Depends(shard_session)]
+Operator = Annotated[OperatorCall, Depends(operator)]

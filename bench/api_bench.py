@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--other-shard-users", type=int, default=100_000)
     parser.add_argument("--erasures", type=int, default=500)
     parser.add_argument("--pool-size", type=int, default=8)
+    parser.add_argument("--full-shards", type=int, default=4, help="spread full-path IDs")
     args = parser.parse_args(argv)
 
     signer = DevSigner.generate()
@@ -227,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
             # Users the clients act as: spread over the four shards, one token each, reused
             # for many requests as a real client reuses its access token.
             full_ids = [
-                shards[i % 4].start + rng.randrange(args.other_shard_users) for i in range(2000)
+                shards[i % args.full_shards].start + rng.randrange(args.other_shard_users)
+                for i in range(2000)
             ]
             full = [
                 request("GET", f"/v1/users/{u}", signer.token(u, "eu", Role.USER)) for u in full_ids

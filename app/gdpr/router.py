@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from app.dependencies import Context, Db, GuardedUser
+from app.dependencies import GuardedUser
 from app.errors import ERROR_RESPONSES, ErrorBody
 from app.gdpr import service
 from app.gdpr.schemas import ErasureOut, ExportOut
@@ -20,13 +20,11 @@ router = APIRouter(prefix="/v1/users/{user_id}", tags=["gdpr"], responses=ERROR_
     responses={404: {"model": ErrorBody}},
     summary="All of the user's data as JSON (GDPR Art. 15 and 20)",
 )
-async def export_user(
-    user: GuardedUser, db: Db, ctx: Context, response: Response
-) -> dict[str, Any]:
+async def export_user(user: GuardedUser, response: Response) -> dict[str, Any]:
     response.headers["content-disposition"] = (
         f'attachment; filename="user-{user.user_id}-export.json"'
     )
-    return await service.export(db, user.shard, user.user_id, ctx.shard_map.jurisdiction)
+    return await service.export(user.db, user.shard, user.user_id, user.jurisdiction)
 
 
 @router.post(
@@ -36,9 +34,9 @@ async def export_user(
     summary="Erase the user's personal data, keep the record and its financial history "
     "(GDPR Art. 17); idempotent",
 )
-async def erase_user(user: GuardedUser, db: Db, request: Request) -> dict[str, Any]:
+async def erase_user(user: GuardedUser, request: Request) -> dict[str, Any]:
     return await service.erase(
-        db,
+        user.db,
         user.shard,
         user.user_id,
         role=str(user.principal.role),

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.dependencies import Db, GuardedUser
+from app.dependencies import GuardedUser
 from app.errors import ERROR_RESPONSES, ErrorBody
 from app.transactions import service
 from app.transactions.schemas import TransactionCreate, TransactionOut, TransactionPage
@@ -23,15 +23,14 @@ router = APIRouter(
     responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
     summary="Record a transaction; its audit PDF and central event follow via the outbox",
 )
-async def create_transaction(body: TransactionCreate, user: GuardedUser, db: Db) -> dict[str, Any]:
-    return await service.create(db, user.shard, user.user_id, body)
+async def create_transaction(body: TransactionCreate, user: GuardedUser) -> dict[str, Any]:
+    return await service.create(user.db, user.shard, user.user_id, body)
 
 
 @router.get("", response_model=TransactionPage, responses={404: {"model": ErrorBody}})
 async def list_transactions(
     user: GuardedUser,
-    db: Db,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
-    return await service.list_page(db, user.shard, user.user_id, limit, cursor)
+    return await service.list_page(user.db, user.shard, user.user_id, limit, cursor)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.dependencies import Context, Db, GuardedUser, Operator
+from app.dependencies import GuardedUser, Operator
 from app.errors import ERROR_RESPONSES, ErrorBody
 from app.users import service
 from app.users.schemas import UserCreate, UserOut, UserUpdate
@@ -22,19 +22,17 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
     responses={409: {"model": ErrorBody}, 503: {"model": ErrorBody}},
     summary="Sign up a user on the shard open for sign-ups",
 )
-async def create_user(
-    body: UserCreate, ctx: Context, _operator: Operator, db: Db
-) -> dict[str, Any]:
-    return await service.sign_up(db, ctx.shard_map.signup_shard, body)
+async def create_user(body: UserCreate, call: Operator) -> dict[str, Any]:
+    return await service.sign_up(call.db, call.ctx.shard_map.signup_shard, body)
 
 
 @router.get("/{user_id}", response_model=UserOut, responses=_NOT_FOUND)
-async def read_user(user: GuardedUser, db: Db) -> dict[str, Any]:
-    return await service.get(db, user.shard, user.user_id)
+async def read_user(user: GuardedUser) -> dict[str, Any]:
+    return await service.get(user.db, user.shard, user.user_id)
 
 
 @router.patch(
     "/{user_id}", response_model=UserOut, responses={**_NOT_FOUND, 409: {"model": ErrorBody}}
 )
-async def update_user(body: UserUpdate, user: GuardedUser, db: Db) -> dict[str, Any]:
-    return await service.update(db, user.shard, user.user_id, body)
+async def update_user(body: UserUpdate, user: GuardedUser) -> dict[str, Any]:
+    return await service.update(user.db, user.shard, user.user_id, body)
