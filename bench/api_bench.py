@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--other-shard-users", type=int, default=100_000)
     parser.add_argument("--erasures", type=int, default=500)
-    parser.add_argument("--pool-size", type=int, default=8)
+    parser.add_argument("--pool-size", type=int, default=4, help="per shard and role")
     parser.add_argument("--full-shards", type=int, default=4, help="spread full-path IDs")
     args = parser.parse_args(argv)
 
@@ -214,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
         config = {
             "settings": settings.model_dump_json(),
             "baseline_dsn": eu.dsns[0],
-            "pool_size": args.pool_size * 2,  # as many as the router's two roles of a shard
+            # As many connections as the full path's readers hold over the shards it reads.
+            "pool_size": args.pool_size * args.full_shards,
             "port": port,
             "log_file": os.path.join(tmp, "server.log"),
         }

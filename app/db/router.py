@@ -9,8 +9,7 @@ they go to the writer so the caller reads its own write despite replica lag.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from enum import StrEnum
 
 from psycopg import AsyncConnection
@@ -94,15 +93,18 @@ class ShardSession:
         self._router = router
         self._wrote: set[int] = set()
 
-    @asynccontextmanager
-    async def write(self, shard: Shard) -> AsyncIterator[Conn]:
-        """A writer connection in one transaction, committed when the block exits cleanly."""
-        async with self._router.pool(shard, DbRole.WRITER).connection() as conn:
-            self._wrote.add(shard.index)
-            yield conn
+    # Both return the pool's own context manager rather than wrapping it in another
+    # generator: this is on every request's path.
 
-    @asynccontextmanager
-    async def read(self, shard: Shard) -> AsyncIterator[Conn]:
+    def write(self, shard: Shard) -> AbstractAsyncContextManager[Conn]:
+        """A writer connection in one transaction, committed when the block exits cleanly.
+
+        The shard counts as written from here on, even if the write then fails: reading
+        from the writer needlessly is harmless, missing one's own write is not.
+        """
+        self._wrote.add(shard.index)
+        return self._router.pool(shard, DbRole.WRITER).connection()
+
+    def read(self, shard: Shard) -> AbstractAsyncContextManager[Conn]:
         role = DbRole.WRITER if shard.index in self._wrote else DbRole.READER
-        async with self._router.pool(shard, role).connection() as conn:
-            yield conn
+        return self._router.pool(shard, role).connection()
