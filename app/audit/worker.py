@@ -1,0 +1,264 @@
+"""The outbox worker: ``python -m app.audit.worker`` (its own process, one per region).
+
+For each due outbox row it takes the row with ``FOR UPDATE SKIP LOCKED`` (so workers never
+share a row), puts the audit PDF into the region's bucket with SSE-KMS, then sends the
+pseudonymized central event, and records each step in the same row before it commits.
+
+- Never lost: a row leaves the queue only when both steps are recorded; a failure records
+  the error class and a backed-off ``next_attempt_at``, and the row comes back later.
+- Never sent twice: the row lock keeps other workers off it; a step already recorded is
+  skipped on retry. The one window left, a crash after SQS accepted the message and
+  before the commit, is closed by the event's stable ``event_id``, also used as the FIFO
+  deduplication ID, on which the central consumer deduplicates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import random
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import DictRow, dict_row
+
+from app.audit.pdf import render_transaction_pdf
+from app.aws import client
+from app.db.connect import connection_kwargs
+from app.db.shard_source import load_shard_map
+from app.events import CentralEvent, check_allowed, pseudonymize
+from app.settings import Settings
+from app.shardmap import Shard, ShardMap
+
+log = logging.getLogger("app.audit.worker")
+
+_CLAIM = """
+SELECT o.id, o.event_id, o.attempts, o.pdf_key, o.pdf_put_at, o.event_sent_at,
+       t.id AS transaction_id, t.user_id, t.amount_minor, t.currency, t.direction,
+       t.created_at, u.pseudonym_key
+FROM outbox o
+JOIN transactions t ON t.id = o.transaction_id
+JOIN users u ON u.id = t.user_id
+WHERE o.done_at IS NULL AND o.next_attempt_at <= now()
+ORDER BY o.next_attempt_at, o.id
+LIMIT 1
+FOR UPDATE OF o SKIP LOCKED
+"""
+
+
+def backoff(attempts: int, base_s: float, cap_s: float) -> float:
+    """Exponential backoff with jitter: spreads retries after an outage."""
+    delay: float = min(cap_s, base_s * 2 ** min(attempts, 30))
+    return delay * random.uniform(0.5, 1.0)
+
+
+def load_pseudonym_key(settings: Settings) -> bytes:
+    """The jurisdiction's HMAC key from Secrets Manager (binary, or base64 text)."""
+    if not settings.pseudonym_key_secret_id:
+        raise RuntimeError("GDPR_API_PSEUDONYM_KEY_SECRET_ID is not set")
+    secret = client("secretsmanager", settings).get_secret_value(
+        SecretId=settings.pseudonym_key_secret_id
+    )
+    if "SecretBinary" in secret:
+        return bytes(secret["SecretBinary"])
+    return base64.b64decode(secret["SecretString"])
+
+
+@dataclass
+class OutboxWorker:
+    settings: Settings
+    shard_map: ShardMap
+    pseudonym_key: bytes
+    s3: Any
+    sqs: Any
+
+    @classmethod
+    def from_settings(cls, settings: Settings, shard_map: ShardMap) -> OutboxWorker:
+        for name in ("audit_bucket", "audit_kms_key_id", "central_queue_url"):
+            if not getattr(settings, name):
+                raise RuntimeError(f"GDPR_API_{name.upper()} is not set")
+        return cls(
+            settings=settings,
+            shard_map=shard_map,
+            pseudonym_key=load_pseudonym_key(settings),
+            s3=client("s3", settings),
+            sqs=client("sqs", settings, settings.central_queue_region),
+        )
+
+    def connect(self, shard: Shard) -> psycopg.Connection[DictRow]:
+        ep = shard.regions[self.settings.primary_region]
+        kwargs = connection_kwargs(
+            self.settings,
+            host=ep.writer,
+            port=ep.port,
+            dbname=ep.database,
+            read_only=False,
+            application_name=f"gdpr-outbox-{self.settings.jurisdiction}-{shard.name}",
+        )
+        # autocommit: every unit of work is an explicit ``transaction()`` block, and the
+        # connection never idles inside an open transaction between polls.
+        return psycopg.connect(**kwargs(), row_factory=dict_row, autocommit=True)
+
+    def pdf_key(self, shard: Shard, row: dict[str, Any]) -> str:
+        day = row["created_at"].strftime("%Y/%m/%d")
+        return f"audit/{self.settings.jurisdiction}/{shard.name}/{day}/{row['transaction_id']}.pdf"
+
+    def event(self, row: dict[str, Any]) -> CentralEvent:
+        user_key = row["pseudonym_key"]
+        pseudonym = (
+            None  # erased before delivery: nothing left to link, send the bare fact
+            if user_key is None
+            else pseudonymize(row["user_id"], self.pseudonym_key, user_key=bytes(user_key))
+        )
+        return CentralEvent(
+            event_id=row["event_id"],
+            jurisdiction=self.settings.jurisdiction,
+            user_pseudonym=pseudonym,
+            amount_minor=row["amount_minor"],
+            currency=row["currency"],
+            direction=row["direction"],
+            occurred_at=row["created_at"],
+        )
+
+    def _put_pdf(self, shard: Shard, row: dict[str, Any]) -> str:
+        key = self.pdf_key(shard, row)
+        body = render_transaction_pdf(
+            row, jurisdiction=self.settings.jurisdiction, shard=shard.name
+        )
+        self.s3.put_object(
+            Bucket=self.settings.audit_bucket,
+            Key=key,
+            Body=body,
+            ContentType="application/pdf",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=self.settings.audit_kms_key_id,
+        )
+        return key
+
+    def _send_event(self, row: dict[str, Any]) -> None:
+        event = self.event(row)
+        payload = event.model_dump(mode="json")
+        check_allowed(payload)
+        params: dict[str, Any] = {
+            "QueueUrl": self.settings.central_queue_url,
+            "MessageBody": event.model_dump_json(),
+        }
+        if str(self.settings.central_queue_url).endswith(".fifo"):
+            params["MessageGroupId"] = event.user_pseudonym or "erased"
+            params["MessageDeduplicationId"] = str(event.event_id)
+        self.sqs.send_message(**params)
+
+    def process_one(self, conn: psycopg.Connection[DictRow], shard: Shard) -> bool:
+        """Deliver one due row of ``shard``; False when none is due (or all are taken)."""
+        with conn.transaction():
+            row = conn.execute(_CLAIM).fetchone()
+            if row is None:
+                return False
+            try:
+                if row["pdf_put_at"] is None:
+                    key = self._put_pdf(shard, row)
+                    conn.execute(
+                        "UPDATE outbox SET pdf_key = %s, pdf_put_at = now() WHERE id = %s",
+                        (key, row["id"]),
+                    )
+                if row["event_sent_at"] is None:
+                    self._send_event(row)
+                    conn.execute(
+                        "UPDATE outbox SET event_sent_at = now() WHERE id = %s", (row["id"],)
+                    )
+                conn.execute(
+                    "UPDATE outbox SET done_at = now(), attempts = attempts + 1, "
+                    "last_error = NULL WHERE id = %s",
+                    (row["id"],),
+                )
+            except Exception as exc:
+                # The steps that succeeded stay recorded; the row comes back after backoff.
+                # Only the error class is kept: AWS messages can quote request data.
+                delay = backoff(
+                    row["attempts"],
+                    self.settings.outbox_backoff_base_s,
+                    self.settings.outbox_backoff_cap_s,
+                )
+                error = getattr(exc, "response", {}).get("Error", {}).get("Code")
+                conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = %s, "
+                    "next_attempt_at = now() + %s WHERE id = %s",
+                    (error or type(exc).__name__, timedelta(seconds=delay), row["id"]),
+                )
+                log.warning(
+                    "outbox row %d on %s failed (%s); retry in %.1fs",
+                    row["id"],
+                    shard.name,
+                    error or type(exc).__name__,
+                    delay,
+                )
+        return True
+
+    def drain(
+        self,
+        shard: Shard,
+        max_rows: int = 10_000,
+        conn: psycopg.Connection[DictRow] | None = None,
+    ) -> int:
+        """Process due rows of ``shard`` until none is due; returns how many were handled."""
+        if conn is None:
+            with self.connect(shard) as own:
+                return self.drain(shard, max_rows, own)
+        handled = 0
+        while handled < max_rows and self.process_one(conn, shard):
+            handled += 1
+        return handled
+
+    def run(self, stop: threading.Event) -> None:
+        """Round-robin over the shards until ``stop`` is set; sleeps when all are idle.
+
+        One connection per shard is kept open and replaced when it breaks (a failover).
+        """
+        conns: dict[int, psycopg.Connection[DictRow]] = {}
+        try:
+            while not stop.is_set():
+                busy = False
+                for shard in self.shard_map.shards:
+                    try:
+                        conn = conns.get(shard.index)
+                        if conn is None or conn.closed:
+                            conn = conns[shard.index] = self.connect(shard)
+                        # A bounded batch per shard, so that one busy shard cannot starve
+                        # the others.
+                        busy |= self.drain(shard, 100, conn) > 0
+                    except psycopg.OperationalError as exc:
+                        log.warning("shard %s unreachable (%s)", shard.name, type(exc).__name__)
+                        broken = conns.pop(shard.index, None)
+                        if broken is not None:
+                            broken.close()
+                if not busy:
+                    stop.wait(self.settings.outbox_poll_interval_s)
+        finally:
+            for conn in conns.values():
+                conn.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Deliver audit PDFs and central events.")
+    parser.add_argument("--once", action="store_true", help="drain every shard, then exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    settings = Settings()  # from the environment
+    worker = OutboxWorker.from_settings(settings, load_shard_map(settings))
+    if args.once:
+        for shard in worker.shard_map.shards:
+            worker.drain(shard)
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    worker.run(stop)
+
+
+if __name__ == "__main__":
+    main()

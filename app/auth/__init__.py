@@ -1,0 +1,1 @@
+"""Bearer-token authentication: who is calling, for which jurisdiction, in which role."""

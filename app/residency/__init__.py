@@ -1,0 +1,1 @@
+"""The residency guard: refuse cross-jurisdiction access before any database is touched."""
