@@ -20,7 +20,7 @@ ASYMMETRIC_ALGORITHMS: frozenset[str] = frozenset(
 
 
 class DbAuthMode(StrEnum):
-    PASSWORD = "password"  # noqa: S105  # a mode name, not a secret; local run and tests
+    PASSWORD = "password"  # a mode name, not a secret; local run and tests
     IAM = "iam"  # AWS: short-lived tokens from rds.generate_db_auth_token
 
 

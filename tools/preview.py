@@ -15,6 +15,7 @@ over the analyzer gRPC protocol, as ``pulumi preview --policy-pack`` does; the e
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import runpy
 import sys
@@ -91,7 +92,9 @@ def collect(stack: str, stack_config: Mapping[str, Any]) -> PreviewResult:
     """Validate config, run ``__main__.py`` under mocks, return what it registered."""
     config = parse_config(stack, project_config(stack_config))
 
-    # A previous run in this process leaves its root stack and config behind.
+    # A previous run in this process leaves its root stack and config behind, and code that
+    # used asyncio.run() leaves no current loop, which the Pulumi SDK expects to find.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     runtime_settings.ROOT.set(None)
     runtime_config.CONFIG.set({})
     pulumi.runtime.set_all_config(engine_config(stack_config))
