@@ -25,7 +25,7 @@ from app.auth.tokens import TokenError, TokenVerifier
 from app.db.connect import connection_kwargs
 from app.db.migrate import migrate_all
 from app.db.shard_source import load_shard_map
-from app.local import LocalJurisdiction
+from app.local import ExternalPostgres, LocalJurisdiction, provision
 from app.settings import DbAuthMode
 from app.shardmap import RegionEndpoints, ShardMap
 from devservices import MotoServer, PostgresServer
@@ -145,3 +145,21 @@ def test_migrate_all_upgrades_every_shard(
                 shard.start,
                 shard.end,
             )
+
+
+def test_provision_reuses_a_running_server_and_endpoint(
+    pg: PostgresServer,
+    aws: MotoServer,
+    signer: DevSigner,
+    platform: dict[str, LocalJurisdiction],
+) -> None:
+    # What `python -m app.local --database-url ... --aws-endpoint ...` does on a second run:
+    # the shard databases, bucket and secret exist already and are reused.
+    again = provision(ExternalPostgres(pg.dsn()), aws.endpoint, signer)
+    for name, first in platform.items():
+        assert again[name].shard_map == first.shard_map
+        assert (
+            again[name].settings.pseudonym_key_secret_id == first.settings.pseudonym_key_secret_id
+        )
+        with psycopg.connect(again[name].dsns[0]) as conn:
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
