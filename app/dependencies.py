@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.auth.tokens import Principal, TokenError
+from app.auth.tokens import KeySourceUnavailable, Principal, TokenError
 from app.context import AppContext
 from app.db.router import ShardSession
 from app.errors import ApiError
@@ -49,6 +49,8 @@ async def _authenticate(
         return await ctx.verifier.verify(credentials.credentials)
     except TokenError as exc:
         raise ApiError(401, "invalid_token", exc.message) from None
+    except KeySourceUnavailable:
+        raise ApiError(503, "auth_unavailable", "token keys cannot be fetched; retry") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,14 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import boto3
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from app.auth.dev import DevSigner
 from app.auth.tokens import Role
@@ -31,8 +34,36 @@ from app.db.migrate import migrate_shard
 from app.settings import DbAuthMode, Peer, Settings
 from app.shardmap import IdBlock, RegionEndpoints, ShardMap
 
-if TYPE_CHECKING:
-    from devservices import PostgresServer
+
+class Postgres(Protocol):
+    """What ``provision`` needs of a server: devservices.PostgresServer or ExternalPostgres."""
+
+    host: str
+    port: int
+    superuser: str
+
+    def create_database(self, name: str) -> str: ...
+
+
+class ExternalPostgres:
+    """A server that already runs (``--database-url``); its role must be able to create
+    databases. Existing shard databases are reused: migrations are idempotent."""
+
+    def __init__(self, url: str) -> None:
+        params = conninfo_to_dict(url)
+        self._url = url
+        self.host = str(params.get("host") or "127.0.0.1")
+        self.port = int(params.get("port") or 5432)
+        self.superuser = str(params.get("user") or "postgres")
+        self.password: str | None = params.get("password")  # type: ignore[assignment]
+
+    def create_database(self, name: str) -> str:
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if exists.fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return make_conninfo(self._url, dbname=name)
+
 
 #: The local stand-ins for the two stacks: ID block and primary region per jurisdiction.
 JURISDICTIONS: dict[str, tuple[IdBlock, str]] = {
@@ -53,7 +84,7 @@ class LocalJurisdiction:
 
 
 def provision(
-    pg: PostgresServer,
+    pg: Postgres,
     aws_endpoint: str,
     signer: DevSigner,
     *,
@@ -95,14 +126,18 @@ def provision(
         where: dict[str, Any] = {}
         if region != "us-east-1":  # the one region S3 refuses a LocationConstraint for
             where["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        s3.create_bucket(Bucket=bucket, **where)
+        with suppress(s3.exceptions.BucketAlreadyOwnedByYou):  # re-run, kept --aws-endpoint
+            s3.create_bucket(Bucket=bucket, **where)
         kms = boto3.client("kms", region_name=region, endpoint_url=aws_endpoint)
         key_id = kms.create_key(Description=f"audit files {name}")["KeyMetadata"]["KeyId"]
         secrets = boto3.client("secretsmanager", region_name=region, endpoint_url=aws_endpoint)
-        secret = secrets.create_secret(
-            Name=f"gdpr/{name}/pseudonym-key",
-            SecretString=base64.b64encode(os.urandom(32)).decode(),
-        )
+        secret_name = f"gdpr/{name}/pseudonym-key"
+        try:
+            secret_arn = secrets.create_secret(
+                Name=secret_name, SecretString=base64.b64encode(os.urandom(32)).decode()
+            )["ARN"]
+        except secrets.exceptions.ResourceExistsException:
+            secret_arn = secrets.describe_secret(SecretId=secret_name)["ARN"]
         peers = {
             other: Peer(
                 url=(urls or {}).get(other, f"http://127.0.0.1/{other}"),
@@ -119,6 +154,7 @@ def provision(
             shard_map=shard_map.to_json(),
             db_auth_mode=DbAuthMode.PASSWORD,
             db_user=pg.superuser,
+            db_password=getattr(pg, "password", None),
             db_sslmode="disable",  # loopback only; AWS mode keeps verify-full
             jwt_public_key=signer.public_pem,
             jwt_algorithms=(signer.algorithm,),
@@ -128,7 +164,7 @@ def provision(
             audit_kms_key_id=key_id,
             central_queue_url=queue_url,
             central_queue_region=CENTRAL_REGION,
-            pseudonym_key_secret_id=secret["ARN"],
+            pseudonym_key_secret_id=secret_arn,
             aws_endpoint_url=aws_endpoint,
             peers=peers,
             outbox_poll_interval_s=0.5,
@@ -187,6 +223,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eu-port", type=int, default=8001)
     parser.add_argument("--us-port", type=int, default=8002)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("GDPR_LOCAL_DATABASE_URL"),
+        help="use this PostgreSQL instead of starting one (a role that may CREATE DATABASE)",
+    )
+    parser.add_argument(
+        "--aws-endpoint",
+        default=os.environ.get("GDPR_LOCAL_AWS_ENDPOINT"),
+        help="use this S3/SQS/KMS/Secrets Manager endpoint instead of starting moto",
+    )
     args = parser.parse_args(argv)
     # SIGTERM must unwind like Ctrl-C so PostgreSQL and moto are stopped, not orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -197,9 +243,15 @@ def main(argv: list[str] | None = None) -> None:
 
     ports = {"eu": args.eu_port, "us": args.us_port}
     signer = DevSigner.generate()
-    with PostgresServer() as pg, MotoServer() as aws:
+    with ExitStack() as services:
+        pg: Postgres = (
+            ExternalPostgres(args.database_url)
+            if args.database_url
+            else services.enter_context(PostgresServer())
+        )
+        aws_endpoint: str = args.aws_endpoint or services.enter_context(MotoServer()).endpoint
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        platform = provision(pg, aws.endpoint, signer, urls=urls)
+        platform = provision(pg, aws_endpoint, signer, urls=urls)
         stop = threading.Event()
         workers = [
             threading.Thread(

@@ -19,6 +19,7 @@ from jwt import PyJWK, PyJWKClient
 
 from app.settings import ASYMMETRIC_ALGORITHMS, Settings
 
+JWKS_TTL_S = 300.0
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jurisdiction", "role")
 
 
@@ -49,6 +50,10 @@ class TokenError(Exception):
         self.message = message
 
 
+class KeySourceUnavailable(Exception):
+    """The keys cannot be fetched now: not the caller's fault, so not a 401."""
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -71,8 +76,12 @@ class TokenVerifier:
         self._leeway = leeway_s
         # Parsed once: handing PyJWT the PEM text would re-parse it on every request.
         self._static_key = load_pem_public_key(public_key.encode()) if public_key else None
-        self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
-        self._keys_by_kid: dict[str, PyJWK] = {}
+        self._jwks = (
+            PyJWKClient(jwks_url, cache_keys=False, lifespan=JWKS_TTL_S) if jwks_url else None
+        )
+        # kid -> (key, when fetched); refetched after JWKS_TTL_S so a key the provider
+        # withdrew stops verifying without a restart.
+        self._keys_by_kid: dict[str, tuple[PyJWK, float]] = {}
         # Verified tokens, until they expire: a client sends the same token for many
         # requests, and a signature check costs more than the rest of the request's CPU.
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
@@ -98,14 +107,18 @@ class TokenVerifier:
             raise TokenError("malformed token") from exc
         if not isinstance(kid, str):
             raise TokenError("token header has no key id (kid)")
-        key = self._keys_by_kid.get(kid)
-        if key is None:
-            # The JWKS fetch blocks; keep it off the event loop, and only on a cache miss.
-            try:
-                key = await asyncio.to_thread(self._jwks.get_signing_key, kid)
-            except jwt.PyJWKClientError as exc:
-                raise TokenError("token signed by an unknown key") from exc
-            self._keys_by_kid[kid] = key
+        cached = self._keys_by_kid.get(kid)
+        if cached is not None and time.monotonic() - cached[1] < JWKS_TTL_S:
+            return cached[0]
+        # The JWKS fetch blocks; keep it off the event loop, and only on a miss or expiry.
+        try:
+            key = await asyncio.to_thread(self._jwks.get_signing_key, kid)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise KeySourceUnavailable("the identity provider's JWKS is unreachable") from exc
+        except jwt.PyJWTError as exc:  # no such kid, or an empty / malformed key set
+            self._keys_by_kid.pop(kid, None)
+            raise TokenError("token signed by an unknown key") from exc
+        self._keys_by_kid[kid] = (key, time.monotonic())
         return key
 
     async def verify(self, token: str) -> Principal:

@@ -47,7 +47,8 @@ async def erase(
                 "VALUES (%s, %s, %s, %s)",
                 (user_id, role, request_id, erased_at),
             )
-        # Also on a repeat: a transaction racing the first erasure is caught here.
+        # Also on a repeat: cheap, and it catches a reference written by any path that
+        # skipped the erased check (transactions.create locks the user row against that).
         cur = await conn.execute(
             "UPDATE transactions SET reference = NULL WHERE user_id = %s AND reference IS NOT NULL",
             (user_id,),

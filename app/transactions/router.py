@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from app.dependencies import GuardedUser
 from app.errors import ERROR_RESPONSES, ErrorBody
@@ -20,11 +20,29 @@ router = APIRouter(
     "",
     status_code=201,
     response_model=TransactionOut,
-    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+    responses={
+        200: {"model": TransactionOut, "description": "a retry: the transaction made before"},
+        404: {"model": ErrorBody},
+        409: {"model": ErrorBody},
+    },
     summary="Record a transaction; its audit PDF and central event follow via the outbox",
 )
-async def create_transaction(body: TransactionCreate, user: GuardedUser) -> dict[str, Any]:
-    return await service.create(user.db, user.shard, user.user_id, body)
+async def create_transaction(
+    body: TransactionCreate,
+    user: GuardedUser,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            pattern=r"^[A-Za-z0-9_.:-]{1,100}$",
+            description="a retry with the same key returns the first result (200), once",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    row, created = await service.create(user.db, user.shard, user.user_id, body, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return row
 
 
 @router.get("", response_model=TransactionPage, responses={404: {"model": ErrorBody}})

@@ -16,15 +16,32 @@ from app.users import repository as users
 
 
 async def create(
-    db: ShardSession, shard: Shard, user_id: int, data: TransactionCreate
-) -> dict[str, Any]:
+    db: ShardSession,
+    shard: Shard,
+    user_id: int,
+    data: TransactionCreate,
+    idempotency_key: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """The transaction, and whether it was created now (False: a retried request)."""
     async with db.write(shard) as conn:
         state = await users.lock_state(conn, user_id)
         if state is None:
             raise ApiError(404, "user_not_found", "no such user")
         if state["erased_at"] is not None:
             raise ApiError(409, "user_erased", "this user's personal data was erased")
-        return await repository.insert_with_outbox(conn, user_id, data)
+        row = await repository.insert_with_outbox(conn, user_id, data, idempotency_key)
+        if row is not None:
+            return row, True
+        assert idempotency_key is not None
+        earlier = await repository.by_idempotency_key(conn, user_id, idempotency_key)
+    assert earlier is not None  # the conflict that stopped the insert is this row
+    if any(earlier[field] != value for field, value in data.model_dump().items()):
+        raise ApiError(
+            409,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different transaction",
+        )
+    return earlier, False
 
 
 def encode_cursor(row: dict[str, Any]) -> str:

@@ -20,15 +20,17 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.algorithms import RSAAlgorithm
 
+from app.auth import tokens
 from app.auth.dev import DevSigner
-from app.auth.tokens import TokenError, TokenVerifier
+from app.auth.tokens import KeySourceUnavailable, TokenError, TokenVerifier
 from app.db.connect import connection_kwargs
 from app.db.migrate import migrate_all
 from app.db.shard_source import load_shard_map
-from app.local import LocalJurisdiction
+from app.local import ExternalPostgres, LocalJurisdiction, provision
 from app.settings import DbAuthMode
 from app.shardmap import RegionEndpoints, ShardMap
 from devservices import MotoServer, PostgresServer
+from devservices.postgres import free_port
 
 pytestmark = pytest.mark.services
 
@@ -74,19 +76,25 @@ def test_shard_map_from_a_file(platform: dict[str, LocalJurisdiction], tmp_path:
 
 
 @pytest.fixture
-def jwks(signer: DevSigner) -> Iterator[str]:
+def jwks_keys() -> list[dict[str, Any]]:
+    """The keys the loopback identity provider publishes; tests may withdraw them."""
+    return []
+
+
+@pytest.fixture
+def jwks(signer: DevSigner, jwks_keys: list[dict[str, Any]]) -> Iterator[str]:
     """The identity provider's JWKS document on a loopback port."""
     public = load_pem_public_key(signer.public_pem.encode())
     assert isinstance(public, RSAPublicKey)
     key = RSAAlgorithm.to_jwk(public, as_dict=True)
-    body = json.dumps({"keys": [{**key, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+    jwks_keys.append({**key, "kid": "k1", "use": "sig", "alg": "RS256"})
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(json.dumps({"keys": jwks_keys}).encode())
 
         def log_message(self, *args: object) -> None:
             pass
@@ -98,7 +106,10 @@ def jwks(signer: DevSigner) -> Iterator[str]:
     server.shutdown()
 
 
-def test_keys_from_a_jwks_url(signer: DevSigner, jwks: str) -> None:
+def test_keys_from_a_jwks_url(
+    signer: DevSigner, jwks: str, jwks_keys: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "JWKS_TTL_S", 0.2)
     verifier = TokenVerifier(
         issuer=signer.issuer,
         audience=signer.audience,
@@ -124,6 +135,28 @@ def test_keys_from_a_jwks_url(signer: DevSigner, jwks: str) -> None:
     with pytest.raises(TokenError, match="key id"):
         asyncio.run(verifier.verify(no_kid))
 
+    # The provider withdraws the key: once the key cache expires, the same kid is refused
+    # (a token not seen before, since a verified one is trusted until it expires).
+    jwks_keys.clear()
+    time.sleep(0.3)
+    fresh = jwt.encode(
+        {**claims, "sub": "8"}, signer.private_pem, algorithm="RS256", headers={"kid": "k1"}
+    )
+    with pytest.raises(TokenError, match="unknown key"):
+        asyncio.run(verifier.verify(fresh))
+
+
+def test_unreachable_jwks_is_not_the_callers_fault(signer: DevSigner) -> None:
+    verifier = TokenVerifier(
+        issuer=signer.issuer,
+        audience=signer.audience,
+        algorithms=("RS256",),
+        jwks_url=f"http://127.0.0.1:{free_port()}/jwks.json",  # nothing listens there
+    )
+    token = jwt.encode({"sub": "1"}, signer.private_pem, algorithm="RS256", headers={"kid": "k"})
+    with pytest.raises(KeySourceUnavailable):
+        asyncio.run(verifier.verify(token))
+
 
 def test_migrate_all_upgrades_every_shard(
     pg: PostgresServer, platform: dict[str, LocalJurisdiction]
@@ -140,8 +173,26 @@ def test_migrate_all_upgrades_every_shard(
     migrate_all(settings, shard_map)  # a second run is a no-op
     for shard, name in zip(shard_map.shards, names, strict=True):
         with psycopg.connect(pg.dsn(name)) as conn:
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
             assert conn.execute("SELECT id_start, id_end FROM shard_identity").fetchone() == (
                 shard.start,
                 shard.end,
             )
+
+
+def test_provision_reuses_a_running_server_and_endpoint(
+    pg: PostgresServer,
+    aws: MotoServer,
+    signer: DevSigner,
+    platform: dict[str, LocalJurisdiction],
+) -> None:
+    # What `python -m app.local --database-url ... --aws-endpoint ...` does on a second run:
+    # the shard databases, bucket and secret exist already and are reused.
+    again = provision(ExternalPostgres(pg.dsn()), aws.endpoint, signer)
+    for name, first in platform.items():
+        assert again[name].shard_map == first.shard_map
+        assert (
+            again[name].settings.pseudonym_key_secret_id == first.settings.pseudonym_key_secret_id
+        )
+        with psycopg.connect(again[name].dsns[0]) as conn:
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)

@@ -102,3 +102,39 @@ def test_malformed_transaction_is_422(eu: Api, body: dict[str, object], where: s
     )
     assert response.status_code == 422
     assert where in response.json()["error"]["message"]
+
+
+def test_a_retried_post_records_one_transaction(eu: Api) -> None:
+    user = eu.create_user()
+    path = f"/v1/users/{user['id']}/transactions"
+    body = {"amount_minor": 777, "currency": "EUR", "direction": "debit", "reference": "x"}
+    headers = {**eu.as_user(user["id"]), "Idempotency-Key": "order-42"}
+    first = eu.client.post(path, json=body, headers=headers)
+    retry = eu.client.post(path, json=body, headers=headers)
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json() == first.json()
+    changed = eu.client.post(path, json={**body, "amount_minor": 778}, headers=headers)
+    assert (changed.status_code, changed.json()["error"]["code"]) == (
+        409,
+        "idempotency_key_reused",
+    )
+    other_key = eu.client.post(path, json=body, headers={**headers, "Idempotency-Key": "o-43"})
+    assert other_key.status_code == 201
+    with psycopg.connect(eu.dsn_for(user["id"])) as conn:
+        counts = conn.execute(
+            "SELECT count(DISTINCT t.id), count(o.id) FROM transactions t "
+            "JOIN outbox o ON o.transaction_id = t.id WHERE t.user_id = %s",
+            (user["id"],),
+        ).fetchone()
+    assert counts == (2, 2)
+
+
+def test_malformed_idempotency_key_is_422(eu: Api) -> None:
+    user = eu.create_user()
+    response = eu.client.post(
+        f"/v1/users/{user['id']}/transactions",
+        json={"amount_minor": 1, "currency": "EUR", "direction": "debit"},
+        headers={**eu.as_user(user["id"]), "Idempotency-Key": "has spaces"},
+    )
+    assert response.status_code == 422
+    assert "header.idempotency-key" in response.json()["error"]["message"]
