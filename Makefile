@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements*.txt policies/requirements.txt app/requirements*.txt app/lambdas/requirements.txt constraints.txt 2>/dev/null | sha256sum | cut -c1-12)
 
-.PHONY: preview preview-json test lint typecheck pytest postgres bench clean lambda-layer
+.PHONY: preview preview-json test lint typecheck pytest postgres bench clean lambda-layer local
 LAYER  := build/lambda-layer/.built-$(shell cat app/lambdas/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 $(STAMP):
@@ -54,6 +54,10 @@ postgres:
 		echo "installing PostgreSQL server binaries (Debian package 'postgresql')"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	fi
+
+## The API locally: real PostgreSQL and moto on 127.0.0.1, eu and us APIs on two ports.
+local: $(STAMP) postgres
+	$(BIN)/python -m app.local
 
 bench: $(STAMP) $(LAYER) postgres
 	$(BIN)/python bench/preview_bench.py
