@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import logging
 import random
 import signal
@@ -140,18 +141,22 @@ class OutboxWorker:
         )
         return key
 
-    def _send_event(self, row: dict[str, Any]) -> None:
+    def message(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The ``SendMessage`` parameters for ``row``'s event, body exactly as it is sent."""
         event = self.event(row)
-        payload = event.model_dump(mode="json")
-        check_allowed(payload)
+        body = event.model_dump_json()
+        check_allowed(json.loads(body))
         params: dict[str, Any] = {
             "QueueUrl": self.settings.central_queue_url,
-            "MessageBody": event.model_dump_json(),
+            "MessageBody": body,
         }
         if str(self.settings.central_queue_url).endswith(".fifo"):
             params["MessageGroupId"] = event.user_pseudonym or "erased"
             params["MessageDeduplicationId"] = str(event.event_id)
-        self.sqs.send_message(**params)
+        return params
+
+    def _send_event(self, row: dict[str, Any]) -> None:
+        self.sqs.send_message(**self.message(row))
 
     def process_one(self, conn: psycopg.Connection[DictRow], shard: Shard) -> bool:
         """Deliver one due row of ``shard``; False when none is due (or all are taken)."""

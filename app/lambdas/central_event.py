@@ -6,8 +6,13 @@ the user only as a keyed pseudonym (HMAC-SHA256 with the producing jurisdiction'
 No direct identifier (user id, name, e-mail, IBAN, address, phone) is a field, and
 ``ALLOWED_FIELDS`` is the explicit allow-list that a test holds the model to.
 
-The API's own ``app/events.py`` (producer side) is reconciled with this one by the lead; until
-then an event the producer sends and this model refuses lands in the central DLQ.
+This module is the single place the contract lives. The producer, the API's outbox worker
+(``app/events.py``), builds its event from the same ``ALLOWED_FIELDS`` and field types, and
+``tests/app/test_event_contract.py`` feeds events from the worker's real code path, serialized
+as the worker sends them, through ``parse_event`` and the store: an event the producer emits
+and this model refuses would land in the central DLQ. The module stays import-light (pydantic
+only) because the Lambda package holds only ``app/__init__.py`` and ``app/lambdas/**``; the
+API image holds all of ``app/``, so the producer can import from here, not the other way round.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ ALLOWED_FIELDS: Final[frozenset[str]] = frozenset(
         "user_pseudonym",
         "amount_minor",
         "currency",
+        "direction",
         "schema_version",
     }
 )
@@ -34,6 +40,8 @@ SUPPORTED_SCHEMA_VERSIONS: Final[frozenset[int]] = frozenset({1})
 
 EventType = Literal["transaction.created", "user.created", "user.erased"]
 Jurisdiction = Literal["eu", "us"]
+# The sign of a transaction: amounts are positive minor units, the direction says which way.
+Direction = Literal["debit", "credit"]
 
 # HMAC-SHA256 as lowercase hex: exactly what hmac.new(key, msg, sha256).hexdigest() returns.
 Pseudonym = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -50,9 +58,12 @@ class CentralEvent(BaseModel):
     event_type: EventType
     jurisdiction: Jurisdiction
     occurred_at: AwareDatetime
-    user_pseudonym: Pseudonym
+    # Always sent; null on a transaction whose user's per-user pseudonym key was erased
+    # before delivery (the bare fact, linkable to nobody). A user event always has one.
+    user_pseudonym: Pseudonym | None
     amount_minor: AmountMinor | None = None
     currency: Currency | None = None
+    direction: Direction | None = None
     schema_version: int
 
     @model_validator(mode="after")
@@ -62,12 +73,17 @@ class CentralEvent(BaseModel):
                 f"schema_version {self.schema_version} is not one this consumer reads "
                 f"({sorted(SUPPORTED_SCHEMA_VERSIONS)})"
             )
-        has_money = self.amount_minor is not None or self.currency is not None
+        money = (self.amount_minor, self.currency, self.direction)
         if self.event_type == "transaction.created":
-            if self.amount_minor is None or self.currency is None:
-                raise ValueError("transaction.created needs amount_minor and currency")
-        elif has_money:
-            raise ValueError(f"{self.event_type} carries no amount_minor or currency")
+            if any(value is None for value in money):
+                raise ValueError("transaction.created needs amount_minor, currency and direction")
+        else:
+            if any(value is not None for value in money):
+                raise ValueError(
+                    f"{self.event_type} carries no amount_minor, currency or direction"
+                )
+            if self.user_pseudonym is None:
+                raise ValueError(f"{self.event_type} needs a user_pseudonym")
         return self
 
 

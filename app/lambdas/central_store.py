@@ -29,17 +29,18 @@ WITH input AS (
     FROM unnest(
         %(event_id)s::uuid[], %(event_type)s::text[], %(jurisdiction)s::text[],
         %(occurred_at)s::timestamptz[], %(user_pseudonym)s::text[], %(amount_minor)s::bigint[],
-        %(currency)s::text[], %(schema_version)s::integer[]
+        %(currency)s::text[], %(direction)s::text[], %(schema_version)s::integer[]
     ) AS t(event_id, event_type, jurisdiction, occurred_at, user_pseudonym, amount_minor,
-           currency, schema_version)
+           currency, direction, schema_version)
 ), inserted AS (
     INSERT INTO central_events (event_id, event_type, jurisdiction, occurred_at,
-                                user_pseudonym, amount_minor, currency, schema_version)
+                                user_pseudonym, amount_minor, currency, direction,
+                                schema_version)
     SELECT event_id, event_type, jurisdiction, occurred_at,
-           user_pseudonym, amount_minor, currency, schema_version
+           user_pseudonym, amount_minor, currency, direction, schema_version
     FROM input
     ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id, event_type, jurisdiction, occurred_at, amount_minor, currency
+    RETURNING event_id, event_type, jurisdiction, occurred_at, amount_minor, currency, direction
 ), counts AS (
     INSERT INTO central_daily_event_counts AS c (day, jurisdiction, event_type, events)
     SELECT (occurred_at AT TIME ZONE 'UTC')::date, jurisdiction, event_type, count(*)
@@ -50,16 +51,25 @@ WITH input AS (
         DO UPDATE SET events = c.events + excluded.events
 ), amounts AS (
     INSERT INTO central_daily_amounts AS a
-        (day, jurisdiction, currency, transactions, amount_minor_sum)
+        (day, jurisdiction, currency, transactions, amount_minor_sum,
+         debit_transactions, debit_minor_sum, credit_transactions, credit_minor_sum)
     SELECT (occurred_at AT TIME ZONE 'UTC')::date, jurisdiction, currency, count(*),
-           sum(amount_minor)
+           sum(amount_minor),
+           count(*) FILTER (WHERE direction = 'debit'),
+           coalesce(sum(amount_minor) FILTER (WHERE direction = 'debit'), 0),
+           count(*) FILTER (WHERE direction = 'credit'),
+           coalesce(sum(amount_minor) FILTER (WHERE direction = 'credit'), 0)
     FROM inserted
     WHERE currency IS NOT NULL AND amount_minor IS NOT NULL
     GROUP BY 1, 2, 3
     ORDER BY 1, 2, 3
     ON CONFLICT (day, jurisdiction, currency)
         DO UPDATE SET transactions = a.transactions + excluded.transactions,
-                      amount_minor_sum = a.amount_minor_sum + excluded.amount_minor_sum
+                      amount_minor_sum = a.amount_minor_sum + excluded.amount_minor_sum,
+                      debit_transactions = a.debit_transactions + excluded.debit_transactions,
+                      debit_minor_sum = a.debit_minor_sum + excluded.debit_minor_sum,
+                      credit_transactions = a.credit_transactions + excluded.credit_transactions,
+                      credit_minor_sum = a.credit_minor_sum + excluded.credit_minor_sum
 )
 SELECT event_id FROM inserted
 """
@@ -164,6 +174,7 @@ class CentralStore:
             "user_pseudonym": [e.user_pseudonym for e in events],
             "amount_minor": [e.amount_minor for e in events],
             "currency": [e.currency for e in events],
+            "direction": [e.direction for e in events],
             "schema_version": [e.schema_version for e in events],
         }
         rows = conn.execute(_WRITE_SQL, params).fetchall()

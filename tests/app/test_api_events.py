@@ -4,7 +4,7 @@ the jurisdiction key and the per-user key."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -42,6 +42,19 @@ def test_a_field_outside_the_allow_list_is_refused(field: str) -> None:
 
 def test_occurred_at_is_coarsened_to_the_hour() -> None:
     assert _event().occurred_at == datetime(2026, 5, 4, 13, 0, tzinfo=UTC)
+
+
+def test_occurred_at_is_coarsened_to_the_utc_hour_whatever_its_offset() -> None:
+    india = timezone(timedelta(hours=5, minutes=30))
+    event = _event(occurred_at=datetime(2026, 5, 4, 19, 17, 12, tzinfo=india))  # 13:47:12Z
+    assert event.occurred_at == datetime(2026, 5, 4, 13, 0, tzinfo=UTC)
+    assert event.occurred_at.tzinfo is UTC
+    assert event.model_dump_json().count('"occurred_at":"2026-05-04T13:00:00Z"') == 1
+
+
+def test_a_naive_occurred_at_is_refused() -> None:
+    with pytest.raises(ValidationError, match="timezone"):
+        _event(occurred_at=datetime(2026, 5, 4, 13, 47, 12))
 
 
 def test_pseudonym_is_stable_and_keyed() -> None:

@@ -77,7 +77,15 @@ def valid_event(**overrides: Any) -> dict[str, Any]:
         "user_pseudonym": "3f" * 32,
         "amount_minor": 12_345,
         "currency": "EUR",
+        "direction": "debit",
         "schema_version": 1,
     }
     event.update(overrides)
     return event
+
+
+def user_event(event_type: str, **overrides: Any) -> dict[str, Any]:
+    """A user.created / user.erased event: no amount, currency or direction."""
+    return valid_event(
+        event_type=event_type, amount_minor=None, currency=None, direction=None, **overrides
+    )

@@ -9,6 +9,7 @@ import random
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -21,7 +22,13 @@ from app.lambdas.central_store import CentralStore
 from app.lambdas.sqs_batch import SqsRecord
 from devservices import PostgresServer
 from devservices.postgres import free_port
-from tests.app.lambdas.harness import MAX_RECEIVE_COUNT, Aws, create_queue_with_dlq, valid_event
+from tests.app.lambdas.harness import (
+    MAX_RECEIVE_COUNT,
+    Aws,
+    create_queue_with_dlq,
+    user_event,
+    valid_event,
+)
 from tests.app.lambdas.sqs_driver import drain, receive_all
 
 pytestmark = pytest.mark.services
@@ -55,13 +62,19 @@ def assert_aggregates_match_events(dsn: str) -> None:
     assert counts == recounted
     amounts = query(
         dsn,
-        "SELECT day, jurisdiction, currency, transactions, amount_minor_sum "
+        "SELECT day, jurisdiction, currency, transactions, amount_minor_sum, "
+        "debit_transactions, debit_minor_sum, credit_transactions, credit_minor_sum "
         "FROM central_daily_amounts ORDER BY 1, 2, 3",
     )
     resummed = query(
         dsn,
         "SELECT (occurred_at AT TIME ZONE 'UTC')::date, jurisdiction, currency, count(*), "
-        "sum(amount_minor) FROM central_events WHERE currency IS NOT NULL "
+        "sum(amount_minor), "
+        "count(*) FILTER (WHERE direction = 'debit'), "
+        "coalesce(sum(amount_minor) FILTER (WHERE direction = 'debit'), 0), "
+        "count(*) FILTER (WHERE direction = 'credit'), "
+        "coalesce(sum(amount_minor) FILTER (WHERE direction = 'credit'), 0) "
+        "FROM central_events WHERE currency IS NOT NULL "
         "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     )
     assert amounts == resummed
@@ -70,9 +83,12 @@ def assert_aggregates_match_events(dsn: str) -> None:
 def mixed_batch() -> list[dict[str, Any]]:
     day = "2026-11-26T{:02d}:00:00+00:00"
     events = [valid_event(amount_minor=100 * (i + 1), occurred_at=day.format(i)) for i in range(6)]
-    events += [valid_event(jurisdiction="us", currency="USD", amount_minor=250) for _ in range(2)]
-    events.append(valid_event(event_type="user.created", amount_minor=None, currency=None))
-    events.append(valid_event(event_type="user.erased", amount_minor=None, currency=None))
+    events += [
+        valid_event(jurisdiction="us", currency="USD", amount_minor=250, direction=direction)
+        for direction in ("debit", "credit")
+    ]
+    events.append(user_event("user.created"))
+    events.append(user_event("user.erased"))
     return events
 
 
@@ -113,9 +129,28 @@ def test_a_valid_batch_is_written_with_its_aggregates(
     ]
     assert query(
         central_dsn,
-        "SELECT jurisdiction, currency, transactions, amount_minor_sum::bigint "
+        "SELECT jurisdiction, currency, transactions, amount_minor_sum::bigint, "
+        "debit_transactions, debit_minor_sum::bigint, "
+        "credit_transactions, credit_minor_sum::bigint "
         "FROM central_daily_amounts ORDER BY 1",
-    ) == [("eu", "EUR", 6, 2100), ("us", "USD", 2, 500)]
+    ) == [("eu", "EUR", 6, 2100, 6, 2100, 0, 0), ("us", "USD", 2, 500, 1, 250, 1, 250)]
+    assert query(
+        central_dsn, "SELECT direction, count(*) FROM central_events GROUP BY 1 ORDER BY 1"
+    ) == [("credit", 1), ("debit", 7), (None, 2)]
+
+
+def test_a_transaction_of_an_erased_user_is_stored_without_a_pseudonym(
+    store: CentralStore, central_dsn: str
+) -> None:
+    erased = valid_event(user_pseudonym=None, direction="credit", amount_minor=70)
+
+    assert failed_ids(consume_batch(as_records([json.dumps(erased)]), store)) == []
+    assert failed_ids(consume_batch(as_records([json.dumps(erased)]), store)) == []  # again
+
+    assert query(
+        central_dsn, "SELECT event_id::text, user_pseudonym, direction FROM central_events"
+    ) == [(erased["event_id"], None, "credit")]
+    assert_aggregates_match_events(central_dsn)
 
 
 def test_redelivered_and_repeated_events_are_written_once(
@@ -252,6 +287,62 @@ def test_the_schema_applies_idempotently_from_concurrent_cold_starts(
     finally:
         for s in stores:
             s.close()
+
+
+V1_SCHEMA = Path(__file__).with_name("central_schema_v1.sql")
+
+
+def test_the_schema_migrates_a_database_of_the_previous_version(
+    postgres: PostgresServer,
+) -> None:
+    """A running central database (v1 schema, with data) takes the current file, twice."""
+    dsn = postgres.create_database(f"central_{uuid.uuid4().hex[:12]}")
+    old_event = valid_event(occurred_at="2026-11-26T08:00:00+00:00", amount_minor=40)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        with conn.transaction():
+            conn.execute(V1_SCHEMA.read_text("utf-8").encode())
+        conn.execute(
+            "INSERT INTO central_events (event_id, event_type, jurisdiction, occurred_at, "
+            "user_pseudonym, amount_minor, currency, schema_version) "
+            "VALUES (%s, 'transaction.created', 'eu', %s, %s, 40, 'EUR', 1)",
+            (old_event["event_id"], old_event["occurred_at"], old_event["user_pseudonym"]),
+        )
+        conn.execute("INSERT INTO central_daily_amounts VALUES ('2026-11-26', 'eu', 'EUR', 1, 40)")
+    stores = [CentralStore(lambda: psycopg.connect(dsn), apply_schema=True) for _ in range(2)]
+    try:
+        for s in stores:  # two cold starts: the second finds nothing left to migrate
+            s.connection()
+        new_events = [
+            valid_event(occurred_at="2026-11-26T09:00:00+00:00", amount_minor=5),
+            valid_event(
+                occurred_at="2026-11-26T10:00:00+00:00",
+                user_pseudonym=None,
+                direction="credit",
+                amount_minor=7,
+            ),
+        ]
+        response = consume_batch(as_records([json.dumps(e) for e in new_events]), stores[1])
+    finally:
+        for s in stores:
+            s.close()
+
+    assert failed_ids(response) == []
+    assert query(
+        dsn,
+        "SELECT amount_minor, user_pseudonym IS NULL, direction FROM central_events ORDER BY 1",
+    ) == [(5, False, "debit"), (7, True, "credit"), (40, False, None)]
+    # The v1 row keeps its totals; the split counts only what arrived with a direction.
+    assert query(
+        dsn,
+        "SELECT transactions, amount_minor_sum::bigint, debit_transactions, "
+        "debit_minor_sum::bigint, credit_transactions, credit_minor_sum::bigint "
+        "FROM central_daily_amounts",
+    ) == [(3, 52, 1, 5, 1, 7)]
+    with psycopg.connect(dsn) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "UPDATE central_events SET direction = 'refund' WHERE event_id = %s",
+            (new_events[0]["event_id"],),
+        )
 
 
 def test_invalid_events_are_logged_without_their_values(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.lambdas.central_event import ALLOWED_FIELDS, CentralEvent, parse_event
-from tests.app.lambdas.harness import valid_event
+from tests.app.lambdas.harness import user_event, valid_event
 
 # Names a direct identifier would carry; none may ever be a field of the central event.
 DIRECT_IDENTIFIERS = (
@@ -67,10 +67,9 @@ def test_valid_transaction_event_parses() -> None:
 
 
 def test_user_event_without_money_parses() -> None:
-    event = parse_event(
-        json.dumps(valid_event(event_type="user.erased", amount_minor=None, currency=None))
-    )
+    event = parse_event(json.dumps(user_event("user.erased")))
     assert event.event_type == "user.erased"
+    assert event.direction is None
 
 
 @pytest.mark.parametrize(
@@ -90,11 +89,42 @@ def test_user_event_without_money_parses() -> None:
         ({"schema_version": 2}, "a version this consumer cannot read"),
         ({"amount_minor": None}, "a transaction needs an amount"),
         ({"event_type": "user.created"}, "a user event carries no amount"),
+        ({"direction": None}, "a transaction needs a direction"),
+        ({"direction": "refund"}, "debit or credit, nothing else"),
+        ({"direction": "Debit"}, "exact values"),
+        (
+            {"event_type": "user.erased", "amount_minor": None, "currency": None},
+            "a user event carries no direction",
+        ),
+        (
+            {
+                "event_type": "user.created",
+                "amount_minor": None,
+                "currency": None,
+                "direction": None,
+                "user_pseudonym": None,
+            },
+            "a user event is about a user",
+        ),
     ],
 )
 def test_invalid_events_are_rejected(overrides: dict[str, Any], why: str) -> None:
     with pytest.raises(ValidationError):
         parse_event(json.dumps(valid_event(**overrides)))
+
+
+def test_a_transaction_of_an_erased_user_parses_without_a_pseudonym() -> None:
+    event = parse_event(json.dumps(valid_event(user_pseudonym=None, direction="credit")))
+    assert event.user_pseudonym is None
+    assert event.direction == "credit"
+
+
+def test_the_pseudonym_field_must_be_sent_even_when_null() -> None:
+    body = valid_event()
+    del body["user_pseudonym"]
+    with pytest.raises(ValidationError) as info:
+        parse_event(json.dumps(body))
+    assert [e["type"] for e in info.value.errors()] == ["missing"]
 
 
 @pytest.mark.parametrize("body", ["", "not json", "[]", "null", '"event"', "{}"])
