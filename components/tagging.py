@@ -14,6 +14,10 @@ from collections.abc import Mapping
 import pulumi
 from pulumi.runtime import rpc
 
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+#: What an EC2 launch template creates and can tag at launch.
+LAUNCHED_KINDS: tuple[str, ...] = ("instance", "volume", "network-interface")
+
 
 def classification(value: str) -> dict[str, str]:
     """Tags for a resource whose data classification differs from the stack's default."""
@@ -55,7 +59,13 @@ def make_tags_transform(
             # Unknown until apply: leave it; the policy pack reports what is missing.
             return None
         tags = {**frozen, **(own or {})}
-        return pulumi.ResourceTransformResult(props={**args.props, "tags": tags}, opts=args.opts)
+        props = {**args.props, "tags": tags}
+        if args.type_ == LAUNCH_TEMPLATE and not props.get("tagSpecifications"):
+            # A template's own tags stay on the template; what it launches needs them too.
+            props["tagSpecifications"] = [
+                {"resourceType": kind, "tags": tags} for kind in LAUNCHED_KINDS
+            ]
+        return pulumi.ResourceTransformResult(props=props, opts=args.opts)
 
     return add_required_tags
 

@@ -139,3 +139,14 @@ def test_id_blocks_and_cidrs_of_the_two_jurisdictions_are_disjoint(
 def test_regional_outputs_cover_every_region(stack: PreviewResult, output: str) -> None:
     assert set(stack.outputs[output]) == HOME_REGIONS[stack.stack]
     json.dumps(stack.outputs[output])
+
+
+def test_what_launch_templates_launch_is_tagged_too(stack: PreviewResult) -> None:
+    templates = [r for r in stack.resources if r["type"] == "aws:ec2/launchTemplate:LaunchTemplate"]
+    assert templates
+    for template in templates:
+        specs = {s["resourceType"]: s["tags"] for s in template["inputs"]["tagSpecifications"]}
+        assert set(specs) == {"instance", "volume", "network-interface"}
+        for tags in specs.values():
+            assert tags == template["inputs"]["tags"]
+            assert all(tags.get(k) for k in REQUIRED_TAG_KEYS)
