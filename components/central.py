@@ -57,6 +57,7 @@ class CentralHub(pulumi.ComponentResource):
 
     queue_url: pulumi.Output[str]
     queue_arn: pulumi.Output[str]
+    queue_key_arn: pulumi.Output[str]
     database_endpoint: pulumi.Output[str]
 
     def __init__(
@@ -79,11 +80,14 @@ class CentralHub(pulumi.ComponentResource):
 
         self.queue_url = self.consumer.queue.url
         self.queue_arn = self.consumer.queue.arn
+        # Producers encrypt with this key when they send (SSE-KMS on the queue).
+        self.queue_key_arn = pulumi.Output.from_input(args.queues_key_arn)
         self.database_endpoint = self.cluster.endpoint
         self.register_outputs(
             {
                 "queueUrl": self.queue_url,
                 "queueArn": self.queue_arn,
+                "queueKeyArn": self.queue_key_arn,
                 "databaseEndpoint": self.database_endpoint,
                 "databaseSecretArn": self._db_secret_arn,
             }
@@ -324,6 +328,7 @@ class CentralHubReference(pulumi.ComponentResource):
 
     queue_url: pulumi.Output[str]
     queue_arn: pulumi.Output[str]
+    queue_key_arn: pulumi.Output[str]
 
     def __init__(
         self,
@@ -339,4 +344,11 @@ class CentralHubReference(pulumi.ComponentResource):
         # handing the API an empty URL.
         self.queue_url = hub.require_output("centralQueueUrl").apply(str)
         self.queue_arn = hub.require_output("centralQueueArn").apply(str)
-        self.register_outputs({"queueUrl": self.queue_url, "queueArn": self.queue_arn})
+        self.queue_key_arn = hub.require_output("centralQueueKeyArn").apply(str)
+        self.register_outputs(
+            {
+                "queueUrl": self.queue_url,
+                "queueArn": self.queue_arn,
+                "queueKeyArn": self.queue_key_arn,
+            }
+        )

@@ -46,6 +46,11 @@ if TYPE_CHECKING:
     from components.program import Region
 
 
+def api_role_name(stack: str, region: str) -> str:
+    """The API's IAM role name; the hub stack's ``central.producerRoleArns`` lists these."""
+    return f"gdpr-platform-{stack}-api-{region}"
+
+
 @dataclass
 class RegionalDataSignals:
     """Identifiers of other tiers' resources in one region, for dashboards and alarms."""
@@ -224,6 +229,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
         secret_arns=extra.secret_arns,
         audit_bucket_arn=extra.audit_bucket_arn,
         central_queue_arn=extra.central_queue_arn,
+        central_queue_key_arn=extra.central_queue_key_arn,
         kms_key_arns=[region.keys.arns["audit"], region.keys.arns["secrets"], *extra.kms_key_arns],
     )
     app = cfg.app
@@ -233,6 +239,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             region=name,
             primary_region=cfg.regions.primary,
             jurisdiction=cfg.jurisdiction,
+            role_name=api_role_name(cfg.stack, name),
             jurisdiction_regions=list(cfg.regions.all),
             oidc_provider_arn=cluster.oidc_provider_arn,
             oidc_provider_url=cluster.oidc_provider_url,

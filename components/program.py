@@ -198,6 +198,7 @@ def _central_outputs(central: CentralHub | CentralHubReference) -> dict[str, Any
     outputs: dict[str, Any] = {
         "centralQueueUrl": central.queue_url,
         "centralQueueArn": central.queue_arn,
+        "centralQueueKeyArn": central.queue_key_arn,
     }
     if isinstance(central, CentralHub):
         outputs["centralDatabaseEndpoint"] = central.database_endpoint
@@ -426,9 +427,9 @@ def _compute_inputs(
             secret_arns=[_in_region(pseudonym_key.arn, primary, region)],
             audit_bucket_arn=audit.bucket.arn,
             central_queue_arn=central.queue_arn,
-            # Sending to the hub's queue encrypts with its queues key. A producer stack gets
-            # that grant in the hub's key policy (the account may use it through SQS).
-            kms_key_arns=[regions[primary].keys.arns["queues"]] if hub_queue else [],
+            # Sending to the hub's SSE-KMS queue encrypts with the hub's queues key, which
+            # may be in another stack's region (read through the StackReference).
+            central_queue_key_arn=central.queue_key_arn,
         )
         workers = [audit.shipper] + ([hub_queue] if hub_queue and region == primary else [])
         local = [s.clusters[region].id for s in data.shards]

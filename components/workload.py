@@ -44,8 +44,10 @@ class ApiPermissions:
     audit_bucket_arn: pulumi.Input[str] | None = None
     #: The central queue (data-flows tier); its own region is allowed for this one action.
     central_queue_arn: pulumi.Input[str] | None = None
-    #: KMS keys the API encrypts / decrypts with: audit files, secrets, the central queue.
+    #: KMS keys the API encrypts / decrypts with in its own jurisdiction: audit files, secrets.
     kms_key_arns: Sequence[pulumi.Input[str]] = field(default_factory=list)
+    #: The central queue's key (data-flows tier); allowed in the queue's region, like the send.
+    central_queue_key_arn: pulumi.Input[str] | None = None
 
 
 @dataclass
@@ -53,6 +55,8 @@ class ApiWorkloadArgs:
     region: str
     primary_region: str
     jurisdiction: str
+    #: The IRSA role's IAM name, e.g. ``gdpr-platform-eu-api-eu-central-1``.
+    role_name: str
     #: Every region of the jurisdiction: the only places the role's calls may go.
     jurisdiction_regions: Sequence[str]
     oidc_provider_arn: pulumi.Input[str]
@@ -101,6 +105,7 @@ def api_role_policy(
     audit_bucket_arn: str | None,
     central_queue_arn: str | None,
     kms_key_arns: Sequence[str],
+    central_queue_key_arn: str | None = None,
 ) -> str:
     """The API's permissions: named resources only, in the jurisdiction's regions only."""
     statements: list[dict[str, Any]] = []
@@ -136,6 +141,16 @@ def api_role_policy(
                 "SendCentralEvents", ["sqs:SendMessage"], [central_queue_arn], queue_regions
             )
         )
+        if central_queue_key_arn:
+            # SQS asks KMS for a data key as the sender: the sender needs it on the queue's key.
+            statements.append(
+                docs.statement(
+                    "EncryptCentralEvents",
+                    ["kms:GenerateDataKey", "kms:Decrypt"],
+                    [central_queue_key_arn],
+                    queue_regions,
+                )
+            )
     if kms_key_arns:
         statements.append(
             docs.statement(
@@ -210,6 +225,8 @@ class ApiWorkload(pulumi.ComponentResource):
         perms = args.permissions
         self.role = aws.iam.Role(
             f"{self._name}-irsa",
+            # A fixed name: the central hub's queue policy admits producers by role ARN.
+            name=args.role_name,
             description=f"The API's pods in {args.region} ({args.jurisdiction})",
             assume_role_policy=pulumi.Output.all(
                 args.oidc_provider_arn, args.oidc_provider_url
@@ -234,6 +251,7 @@ class ApiWorkload(pulumi.ComponentResource):
                 audit_bucket_arn=values["bucket"],
                 central_queue_arn=values["queue"],
                 kms_key_arns=values["keys"],
+                central_queue_key_arn=values["queue_key"],
             )
 
         invoke = pulumi.InvokeOptions(parent=self)
@@ -246,6 +264,7 @@ class ApiWorkload(pulumi.ComponentResource):
             bucket=perms.audit_bucket_arn,
             queue=perms.central_queue_arn,
             keys=list(perms.kms_key_arns),
+            queue_key=perms.central_queue_key_arn,
         ).apply(render)
         aws.iam.RolePolicy(f"{self._name}-irsa", role=self.role.id, policy=policy, opts=self._child)
 

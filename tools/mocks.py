@@ -15,14 +15,17 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.sync_await import _sync_await
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"
 UNKNOWN = rpc.UNKNOWN
 
@@ -77,6 +80,8 @@ def _computed_state(
     extra = _EXTRA_STATE.get(type_token)
     if extra is not None:
         state.update(extra(name, suffix, where))
+    if type_token == "aws:iam/role:Role" and isinstance(inputs.get("name"), str):
+        state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{inputs['name']}"
     if type_token == "aws:ssm/parameter:Parameter" and isinstance(inputs.get("name"), str):
         # Parameter ARNs carry the parameter's path, not the Pulumi name.
         state["arn"] = f"arn:aws:ssm:{where}:{ACCOUNT_ID}:parameter/{inputs['name'].lstrip('/')}"
@@ -214,20 +219,23 @@ _EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
     },
 }
 
-#: Where each stack of this project keeps the central hub, as the mocks' hosting stacks
-#: would export it (the hub lives in the hosting stack's primary region).
-HUB_STACK_REGIONS: dict[str, str] = {"eu": "eu-central-1", "us": "us-east-1"}
-
 
 def stack_reference_outputs(stack_name: str) -> dict[str, Any]:
-    """Plausible outputs of the stack ``<org>/<project>/<stack>`` names; {} if unknown."""
-    region = HUB_STACK_REGIONS.get(stack_name.rsplit("/", 1)[-1])
-    if region is None:
+    """What the stack ``<org>/<project>/<stack>`` would export about its hub: the hub lives
+    in that stack's primary region, read from its stack file; {} for an unknown stack."""
+    path = PROJECT_DIR / f"Pulumi.{stack_name.rsplit('/', 1)[-1]}.yaml"
+    if not path.exists():
         return {}
+    config = yaml.safe_load(path.read_text())["config"]
+    region = config["gdpr-platform:regions"]["primary"]
     queue = f"central-consumer-queue-{_short_hash(stack_name)}"
+    key_id = _short_hash(f"{stack_name}:queues")
     return {
         "centralQueueArn": f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{queue}",
         "centralQueueUrl": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{queue}",
+        "centralQueueKeyArn": (
+            f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}-0000-4000-8000-{key_id}0000"
+        ),
         "centralDatabaseEndpoint": (
             f"gdpr-platform-central.cluster-c0ffee.{region}.rds.amazonaws.com"
         ),

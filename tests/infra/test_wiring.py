@@ -94,7 +94,10 @@ def test_api_is_told_the_published_shard_map_and_the_central_queue(stack: Previe
         config = _api_config(stack, region)
         assert json.loads(config["GDPR_API_SHARD_MAP"]) == json.loads(stack.outputs["shardMap"])
         assert config["GDPR_API_CENTRAL_QUEUE_URL"] == stack.outputs["centralQueueUrl"]
-        assert config["GDPR_API_CENTRAL_QUEUE_REGION"] == "eu-central-1"
+        assert (
+            config["GDPR_API_CENTRAL_QUEUE_REGION"]
+            == (stack.outputs["centralQueueArn"].split(":")[3])
+        )
         assert config["GDPR_API_PSEUDONYM_KEY_SECRET_ID"].startswith(
             f"arn:aws:secretsmanager:{region}:"
         )
@@ -116,3 +119,38 @@ def test_pseudonym_key_stays_in_the_jurisdiction_on_regional_keys(stack: Preview
     assert {r["region"] for r in replicas} == set(stack.config.regions.secondaries)
     for replica in replicas:
         assert replica["kmsKeyId"].startswith(f"arn:aws:kms:{replica['region']}:")
+
+
+def test_every_api_role_is_an_admitted_producer_of_the_hub(
+    eu: PreviewResult, us: PreviewResult
+) -> None:
+    """The hub's queue denies every other sender: each API role must be named in it."""
+    hub = eu if eu.config.central.host else us
+    queue_policy = policy_doc(
+        by_name(hub, "central-queue-policy", "aws:sqs/queuePolicy:QueuePolicy")
+    )
+    named = json.dumps(queue_policy)
+    producers = set(hub.config.central.producer_role_arns)
+    for stack in (eu, us):
+        for region, role_arn in stack.outputs["apiRoleArns"].items():
+            assert role_arn in producers, (stack.stack, region)
+            assert role_arn in named
+
+
+def test_every_api_may_encrypt_for_the_hubs_queue_in_its_region(stack: PreviewResult) -> None:
+    key_arn = stack.outputs["centralQueueKeyArn"]
+    hub_region = key_arn.split(":")[3]
+    assert hub_region == stack.outputs["centralQueueArn"].split(":")[3]
+    for region in stack.config.regions.all:
+        doc = policy_doc(by_name(stack, f"api-{region}-irsa", "aws:iam/rolePolicy:RolePolicy"))
+        grant = _statement(doc, "EncryptCentralEvents")
+        assert _as_list(grant["Resource"]) == [key_arn]
+        assert set(grant["Action"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
+        allowed = grant["Condition"]["StringEquals"]["aws:RequestedRegion"]
+        assert hub_region in allowed
+
+
+def test_the_hub_region_comes_from_the_hosting_stacks_config(
+    eu: PreviewResult, us: PreviewResult
+) -> None:
+    assert us.outputs["centralQueueArn"].split(":")[3] == eu.config.regions.primary

@@ -88,15 +88,15 @@ def test_api_role_policy_is_least_privilege_in_the_jurisdiction(stack: PreviewRe
             if statement["Sid"] == "SendCentralEvents":
                 assert requested == regions | queue_regions
                 assert statement["Action"] == ["sqs:SendMessage"]
+            elif statement["Sid"] == "EncryptCentralEvents":
+                # The queue's key, in the queue's region: nothing else gets that region.
+                assert requested == regions | queue_regions
+                assert statement["Resource"] == [stack.outputs["centralQueueKeyArn"]]
             else:
                 assert requested == regions
         keys = next(s for s in doc["Statement"] if s["Sid"] == "UseOwnKeys")
         own = stack.outputs["kmsKeyArns"][region]
-        expected = {own["audit"], own["secrets"]}
-        if stack.config.central.host:
-            # Sending to the hub's queue (hosted here) encrypts with its queues key.
-            expected.add(stack.outputs["kmsKeyArns"][stack.config.regions.primary]["queues"])
-        assert set(keys["Resource"]) == expected
+        assert set(keys["Resource"]) == {own["audit"], own["secrets"]}
 
 
 FULL: dict[str, Any] = {
