@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -77,3 +78,75 @@ def test_logs_key_lets_cloudwatch_logs_of_its_region_only(eu: PreviewResult) -> 
     assert logs["Principal"]["Service"] == "logs.eu-west-1.amazonaws.com"
     context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert context.startswith("arn:aws:logs:eu-west-1:123456789012:")
+
+
+#: Actions that use a key's material, or hand it out (a grant can carry Decrypt).
+DATA_PLANE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:CreateGrant",
+    "kms:Sign",
+    "kms:Verify",
+    "kms:GenerateMac",
+    "kms:VerifyMac",
+    "kms:DeriveSharedSecret",
+)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+def _allows(statement: dict[str, Any], action: str) -> bool:
+    # IAM action names match case-insensitively, with * as the only wildcard in use here.
+    return any(fnmatchcase(action.lower(), a.lower()) for a in _actions(statement))
+
+
+def _root_admin(key: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in _statements(key) if s["Sid"] == "AccountRootAdministers")
+
+
+def test_account_root_administers_but_cannot_use_the_key(stack: PreviewResult) -> None:
+    """Otherwise any IAM principal with kms:Decrypt on * decrypts outside the named services."""
+    for key in of_type(stack, "aws:kms/key:Key"):
+        admin = _root_admin(key)
+        assert "*" not in _actions(admin), key["name"]
+        assert "kms:*" not in _actions(admin), key["name"]
+        used = [a for a in DATA_PLANE_ACTIONS if _allows(admin, a)]
+        assert used == [], (key["name"], used)
+
+
+def test_account_can_never_lock_itself_out(stack: PreviewResult) -> None:
+    for key in of_type(stack, "aws:kms/key:Key"):
+        admin = _root_admin(key)
+        assert "Condition" not in admin, key["name"]
+        for action in (
+            "kms:PutKeyPolicy",
+            "kms:GetKeyPolicy",
+            "kms:DescribeKey",
+            "kms:EnableKeyRotation",
+            "kms:ScheduleKeyDeletion",
+            "kms:CancelKeyDeletion",
+            "kms:TagResource",
+            "kms:CreateAlias",
+            "kms:RevokeGrant",
+        ):
+            assert _allows(admin, action), (key["name"], action)
+
+
+def test_account_principals_use_keys_only_through_their_services(stack: PreviewResult) -> None:
+    for key in of_type(stack, "aws:kms/key:Key"):
+        for statement in _statements(key):
+            if statement["Principal"].get("AWS", "").endswith(":root") and any(
+                _allows(statement, a) for a in DATA_PLANE_ACTIONS
+            ):
+                condition = statement["Condition"]["StringEquals"]
+                assert condition["kms:ViaService"], (key["name"], statement["Sid"])
+                assert condition["kms:CallerAccount"] == "123456789012"
