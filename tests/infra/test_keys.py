@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components.keys import PURPOSES
-from tests.infra.conftest import of_type, policy_doc
+from tests.infra.conftest import by_arn, of_type, policy_doc
 from tools.preview import PreviewResult
 
 
@@ -150,3 +150,71 @@ def test_account_principals_use_keys_only_through_their_services(stack: PreviewR
                 condition = statement["Condition"]["StringEquals"]
                 assert condition["kms:ViaService"], (key["name"], statement["Sid"])
                 assert condition["kms:CallerAccount"] == "123456789012"
+
+
+def _service_principals(key: dict[str, Any]) -> set[str]:
+    return {
+        s["Principal"]["Service"]
+        for s in _statements(key)
+        if "Service" in s["Principal"]
+        and _allows(s, "kms:GenerateDataKey")
+        and _allows(s, "kms:Decrypt")
+    }
+
+
+def test_queues_key_admits_the_services_that_publish_into_encrypted_queues_and_topics(
+    stack: PreviewResult,
+) -> None:
+    # Literal, not from PURPOSES: S3 event notifications into SQS and CloudWatch alarms into
+    # SNS fail silently without these; SNS delivers into SQS.
+    for key in of_type(stack, "aws:kms/key:Key"):
+        if key["name"].endswith("-queues"):
+            assert {
+                "s3.amazonaws.com",
+                "sns.amazonaws.com",
+                "cloudwatch.amazonaws.com",
+            } <= _service_principals(key), key["name"]
+
+
+def test_logs_key_admits_cloudwatch_logs_in_every_region(stack: PreviewResult) -> None:
+    for key in of_type(stack, "aws:kms/key:Key"):
+        if key["name"].endswith("-logs"):
+            expected = f"logs.{key['region']}.amazonaws.com"
+            assert expected in _service_principals(key), key["name"]
+
+
+def _key_of(result: PreviewResult, resource: dict[str, Any]) -> dict[str, Any]:
+    arn = resource["inputs"].get("kmsMasterKeyId")
+    assert isinstance(arn, str), (resource["name"], arn)
+    assert arn.startswith("arn:"), (resource["name"], arn)
+    return by_arn(result, arn, "aws:kms/key:Key")
+
+
+def test_notified_queues_are_on_a_key_s3_may_use(stack: PreviewResult) -> None:
+    queue_arns = [
+        target["queueArn"]
+        for notification in of_type(stack, "aws:s3/bucketNotification:BucketNotification")
+        for target in notification["inputs"].get("queues", [])
+    ]
+    assert queue_arns, "expected S3 notifications into SQS (the audit shipper)"
+    for arn in queue_arns:
+        queue = by_arn(stack, arn, "aws:sqs/queue:Queue")
+        key = _key_of(stack, queue)
+        assert key["region"] == queue["region"]
+        assert "s3.amazonaws.com" in _service_principals(key), (queue["name"], key["name"])
+
+
+def test_alarm_topics_are_on_a_key_cloudwatch_may_use(stack: PreviewResult) -> None:
+    topic_arns = {
+        arn
+        for alarm in of_type(stack, "aws:cloudwatch/metricAlarm:MetricAlarm")
+        for field in ("alarmActions", "okActions", "insufficientDataActions")
+        for arn in alarm["inputs"].get(field) or []
+        if arn.startswith("arn:aws:sns:")
+    }
+    assert topic_arns, "expected alarms that notify an SNS topic"
+    for arn in sorted(topic_arns):
+        topic = by_arn(stack, arn, "aws:sns/topic:Topic")
+        key = _key_of(stack, topic)
+        assert key["region"] == topic["region"]
+        assert "cloudwatch.amazonaws.com" in _service_principals(key), (topic["name"], key["name"])
