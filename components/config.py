@@ -504,6 +504,7 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     shard_map = _build_shard_map(jurisdiction, shards)
     _check_central(stack, central)
     _check_audit(audit)
+    _check_observability(environment, observability)
 
     return StackConfig(
         stack=stack,
@@ -670,6 +671,15 @@ def _check_app(app: AppConfig) -> None:
             "app.replicas",
             f"need minReplicas <= replicas <= maxReplicas, got {app.min_replicas} <= "
             f"{app.replicas} <= {app.max_replicas}",
+        )
+
+
+def _check_observability(environment: Environment, observability: ObservabilityConfig) -> None:
+    # Alarms that reach nobody are no alarms: a production stack must page someone.
+    if environment is Environment.PRODUCTION and not observability.alarm_emails:
+        raise ConfigError(
+            "observability.alarmEmails",
+            "production needs at least one alarm subscriber; list the on-call address(es)",
         )
 
 

@@ -18,6 +18,29 @@ ENCRYPT_ACTIONS: tuple[str, ...] = (
     "kms:DescribeKey",
 )
 
+#: What the account root (and so any IAM principal the account allows) may do with a key
+#: unconditionally: administer it, never use it. AWS's key-administrator list, except that
+#: ``kms:Create*`` is narrowed to ``kms:CreateAlias``: the wildcard also matches
+#: ``kms:CreateGrant``, and a grant is a way round the ViaService condition to Decrypt.
+#: ``kms:PutKeyPolicy`` stays here so the account can never lock itself out of the key.
+ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:CreateAlias",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+
 
 @dataclass(frozen=True)
 class KeyPurpose:
@@ -80,7 +103,12 @@ class RegionalKeysArgs:
 def key_policy(
     purpose: KeyPurpose, *, region: str, account_id: str, partition: str
 ) -> dict[str, Any]:
-    """The key policy: the account root administers; named services may use the key."""
+    """The key policy: the account root administers; only named services may use the key.
+
+    Data-plane actions (Encrypt, Decrypt, GenerateDataKey*, ReEncrypt*, CreateGrant) appear
+    only in conditioned statements: through the named services (kms:ViaService and
+    kms:CallerAccount), for the named service principals, and for service-linked roles.
+    """
     root = f"arn:{partition}:iam::{account_id}:root"
     use_actions = list(ENCRYPT_ACTIONS)
     if purpose.allow_grants:
@@ -90,7 +118,7 @@ def key_policy(
             "Sid": "AccountRootAdministers",
             "Effect": "Allow",
             "Principal": {"AWS": root},
-            "Action": "kms:*",
+            "Action": list(ADMIN_ACTIONS),
             "Resource": "*",
         },
         {

@@ -60,8 +60,10 @@ class RegionalNetwork(pulumi.ComponentResource):
             state="available", opts=pulumi.InvokeOptions(parent=self)
         ).names
         if len(zones) < args.az_count:
-            raise ValueError(
-                f"{args.region} offers {len(zones)} AZs but network.azCount is {args.az_count}"
+            # RunError: the engine (and the offline preview) print this one line, no trace.
+            raise pulumi.RunError(
+                f"gdpr-platform:network.azCount: {args.region} offers {len(zones)} AZs but "
+                f"azCount is {args.az_count}; set network.azCount to {len(zones)} or fewer"
             )
         self.azs = sorted(zones)[: args.az_count]
 

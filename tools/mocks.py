@@ -31,6 +31,25 @@ UNKNOWN = rpc.UNKNOWN
 
 ResourceRecord = dict[str, Any]
 
+#: The AZ letters each region really offers (to accounts by default), so a preview refuses
+#: an ``network.azCount`` the region cannot hold, as ``pulumi up`` would.
+AZ_SUFFIXES: Mapping[str, str] = {
+    "eu-central-1": "abc",
+    "eu-central-2": "abc",
+    "eu-west-1": "abc",
+    "eu-west-2": "abc",
+    "eu-west-3": "abc",
+    "eu-north-1": "abc",
+    "eu-south-1": "abc",
+    "eu-south-2": "abc",
+    "us-east-1": "abcdef",
+    "us-east-2": "abc",
+    # Only two, and they are a and c.
+    "us-west-1": "ac",
+    "us-west-2": "abcd",
+}
+DEFAULT_AZ_SUFFIXES = "abc"
+
 
 #: rpc's signature key and the value that marks a resource reference.
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -343,7 +362,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region}, []
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            letters = "abcd"
+            letters = AZ_SUFFIXES.get(region, DEFAULT_AZ_SUFFIXES)
             return {
                 "names": [f"{region}{c}" for c in letters],
                 "zoneIds": [f"{region[:3]}{region[-1]}-az{i + 1}" for i in range(len(letters))],

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tools.mocks import ResourceRecord
+from tools.mocks import ResourceRecord, _computed_state
 from tools.preview import PROJECT_DIR, PreviewResult, collect, read_stack_file
 
 StackConfigMap = dict[str, Any]
@@ -87,3 +87,16 @@ def policy_doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
     assert isinstance(text, str), f"{record['name']}.{key} is not a known JSON string"
     doc: dict[str, Any] = json.loads(text)
     return doc
+
+
+def arn_of(record: ResourceRecord) -> str:
+    """The ARN the mocks gave ``record`` (records hold inputs, not outputs)."""
+    state = _computed_state(record["type"], record["name"], record["region"], record["inputs"])
+    arn: str = state["arn"]
+    return arn
+
+
+def by_arn(result: PreviewResult, arn: str, type_token: str) -> ResourceRecord:
+    matches = [r for r in of_type(result, type_token) if arn_of(r) == arn]
+    assert len(matches) == 1, f"expected one {type_token} with ARN {arn}, found {len(matches)}"
+    return matches[0]

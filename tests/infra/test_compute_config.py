@@ -56,6 +56,9 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("edge.failoverPathPatterns", ["v1/health"], "edge.failoverPathPatterns.0", "pattern"),
     ("observability.logRetentionDays", 42, "observability.logRetentionDays", "accepts only"),
     ("observability.apiErrorRatePercent", 0, "observability.apiErrorRatePercent", "greater"),
+    # Production alarms that page nobody: both stacks are production.
+    ("observability.alarmEmails", [], "observability.alarmEmails", "alarm subscriber"),
+    ("observability.alarmEmails", None, "observability.alarmEmails", "alarm subscriber"),
 ]
 
 
@@ -85,3 +88,16 @@ def test_admin_role_is_optional_and_images_may_be_pinned_by_digest() -> None:
     cfg = parse_config("us", project_config(config))
     assert cfg.eks.admin_role_arn is None
     assert cfg.app.image.endswith("a" * 64)
+
+
+def test_alarm_subscribers_are_optional_outside_production() -> None:
+    changed = set_key(stack_file("eu"), "observability.alarmEmails", None)
+    changed = set_key(changed, "environment", "staging")
+    assert parse_config("eu", project_config(changed)).observability.alarm_emails == ()
+
+
+@pytest.mark.parametrize("stack", ["eu", "us"])
+def test_production_stacks_name_their_alarm_subscribers(stack: str) -> None:
+    config = parse_config(stack, project_config(stack_file(stack)))
+    assert config.is_production
+    assert config.observability.alarm_emails

@@ -229,6 +229,8 @@ def test_program_raises_run_error_so_pulumi_prints_only_the_message() -> None:
     [
         ("regions.secondaries", ["eu-west-2"], "gdpr-platform:regions.secondaries[0]"),
         ("network.vpcCidrs.eu-west-1", "10.10.0.0/16", "gdpr-platform:network.vpcCidrs.eu-west-1"),
+        # Valid config, but eu-central-1 has three AZs: refused while the network is built.
+        ("network.azCount", 4, "gdpr-platform:network.azCount"),
     ],
 )
 def test_cli_exits_non_zero_with_one_line_and_no_traceback(

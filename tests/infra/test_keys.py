@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
 
 from components.keys import PURPOSES
-from tests.infra.conftest import of_type, policy_doc
+from tests.infra.conftest import by_arn, of_type, policy_doc
 from tools.preview import PreviewResult
 
 
@@ -77,3 +78,143 @@ def test_logs_key_lets_cloudwatch_logs_of_its_region_only(eu: PreviewResult) -> 
     assert logs["Principal"]["Service"] == "logs.eu-west-1.amazonaws.com"
     context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert context.startswith("arn:aws:logs:eu-west-1:123456789012:")
+
+
+#: Actions that use a key's material, or hand it out (a grant can carry Decrypt).
+DATA_PLANE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:CreateGrant",
+    "kms:Sign",
+    "kms:Verify",
+    "kms:GenerateMac",
+    "kms:VerifyMac",
+    "kms:DeriveSharedSecret",
+)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+def _allows(statement: dict[str, Any], action: str) -> bool:
+    # IAM action names match case-insensitively, with * as the only wildcard in use here.
+    return any(fnmatchcase(action.lower(), a.lower()) for a in _actions(statement))
+
+
+def _root_admin(key: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in _statements(key) if s["Sid"] == "AccountRootAdministers")
+
+
+def test_account_root_administers_but_cannot_use_the_key(stack: PreviewResult) -> None:
+    """Otherwise any IAM principal with kms:Decrypt on * decrypts outside the named services."""
+    for key in of_type(stack, "aws:kms/key:Key"):
+        admin = _root_admin(key)
+        assert "*" not in _actions(admin), key["name"]
+        assert "kms:*" not in _actions(admin), key["name"]
+        used = [a for a in DATA_PLANE_ACTIONS if _allows(admin, a)]
+        assert used == [], (key["name"], used)
+
+
+def test_account_can_never_lock_itself_out(stack: PreviewResult) -> None:
+    for key in of_type(stack, "aws:kms/key:Key"):
+        admin = _root_admin(key)
+        assert "Condition" not in admin, key["name"]
+        for action in (
+            "kms:PutKeyPolicy",
+            "kms:GetKeyPolicy",
+            "kms:DescribeKey",
+            "kms:EnableKeyRotation",
+            "kms:ScheduleKeyDeletion",
+            "kms:CancelKeyDeletion",
+            "kms:TagResource",
+            "kms:CreateAlias",
+            "kms:RevokeGrant",
+        ):
+            assert _allows(admin, action), (key["name"], action)
+
+
+def test_account_principals_use_keys_only_through_their_services(stack: PreviewResult) -> None:
+    for key in of_type(stack, "aws:kms/key:Key"):
+        for statement in _statements(key):
+            if statement["Principal"].get("AWS", "").endswith(":root") and any(
+                _allows(statement, a) for a in DATA_PLANE_ACTIONS
+            ):
+                condition = statement["Condition"]["StringEquals"]
+                assert condition["kms:ViaService"], (key["name"], statement["Sid"])
+                assert condition["kms:CallerAccount"] == "123456789012"
+
+
+def _service_principals(key: dict[str, Any]) -> set[str]:
+    return {
+        s["Principal"]["Service"]
+        for s in _statements(key)
+        if "Service" in s["Principal"]
+        and _allows(s, "kms:GenerateDataKey")
+        and _allows(s, "kms:Decrypt")
+    }
+
+
+def test_queues_key_admits_the_services_that_publish_into_encrypted_queues_and_topics(
+    stack: PreviewResult,
+) -> None:
+    # Literal, not from PURPOSES: S3 event notifications into SQS and CloudWatch alarms into
+    # SNS fail silently without these; SNS delivers into SQS.
+    for key in of_type(stack, "aws:kms/key:Key"):
+        if key["name"].endswith("-queues"):
+            assert {
+                "s3.amazonaws.com",
+                "sns.amazonaws.com",
+                "cloudwatch.amazonaws.com",
+            } <= _service_principals(key), key["name"]
+
+
+def test_logs_key_admits_cloudwatch_logs_in_every_region(stack: PreviewResult) -> None:
+    for key in of_type(stack, "aws:kms/key:Key"):
+        if key["name"].endswith("-logs"):
+            expected = f"logs.{key['region']}.amazonaws.com"
+            assert expected in _service_principals(key), key["name"]
+
+
+def _key_of(result: PreviewResult, resource: dict[str, Any]) -> dict[str, Any]:
+    arn = resource["inputs"].get("kmsMasterKeyId")
+    assert isinstance(arn, str), (resource["name"], arn)
+    assert arn.startswith("arn:"), (resource["name"], arn)
+    return by_arn(result, arn, "aws:kms/key:Key")
+
+
+def test_notified_queues_are_on_a_key_s3_may_use(stack: PreviewResult) -> None:
+    queue_arns = [
+        target["queueArn"]
+        for notification in of_type(stack, "aws:s3/bucketNotification:BucketNotification")
+        for target in notification["inputs"].get("queues", [])
+    ]
+    assert queue_arns, "expected S3 notifications into SQS (the audit shipper)"
+    for arn in queue_arns:
+        queue = by_arn(stack, arn, "aws:sqs/queue:Queue")
+        key = _key_of(stack, queue)
+        assert key["region"] == queue["region"]
+        assert "s3.amazonaws.com" in _service_principals(key), (queue["name"], key["name"])
+
+
+def test_alarm_topics_are_on_a_key_cloudwatch_may_use(stack: PreviewResult) -> None:
+    topic_arns = {
+        arn
+        for alarm in of_type(stack, "aws:cloudwatch/metricAlarm:MetricAlarm")
+        for field in ("alarmActions", "okActions", "insufficientDataActions")
+        for arn in alarm["inputs"].get(field) or []
+        if arn.startswith("arn:aws:sns:")
+    }
+    assert topic_arns, "expected alarms that notify an SNS topic"
+    for arn in sorted(topic_arns):
+        topic = by_arn(stack, arn, "aws:sns/topic:Topic")
+        key = _key_of(stack, topic)
+        assert key["region"] == topic["region"]
+        assert "cloudwatch.amazonaws.com" in _service_principals(key), (topic["name"], key["name"])

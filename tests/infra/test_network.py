@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from components.cidr import MAX_AZS, carve_subnets
 from components.network import INTERFACE_ENDPOINT_SERVICES
 from tests.infra.conftest import by_name, of_type
-from tools.preview import PreviewResult
+from tools.preview import PreviewError, PreviewResult
 
 
 @given(
@@ -166,3 +166,24 @@ def test_flow_logs_go_to_an_encrypted_log_group_with_retention(stack: PreviewRes
         assert key_arn.startswith(f"arn:aws:kms:{flow_log['region']}:")
         key_urn = group["propertyDependencies"]["kmsKeyId"][0]
         assert key_urn.endswith(f"keys-{flow_log['region']}-logs")
+
+
+def test_more_azs_than_the_region_offers_is_one_clean_error(
+    preview_with: Callable[..., PreviewResult],
+) -> None:
+    # eu-central-1 and eu-west-1 have three AZs each; the mock knows it, as AWS does.
+    with pytest.raises(PreviewError) as caught:
+        preview_with("eu", **{"network.azCount": 4})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("gdpr-platform:network.azCount: "), message
+    assert "offers 3 AZs" in message, message
+
+
+def test_regions_with_four_azs_take_four(preview_with: Callable[..., PreviewResult]) -> None:
+    # us-east-1 has six AZs and us-west-2 four: the same setting is fine there.
+    result = preview_with("us", **{"network.azCount": 4})
+    for region in result.config.regions.all:
+        subnets = [s for s in of_type(result, "aws:ec2/subnet:Subnet") if s["region"] == region]
+        zones = {s["inputs"]["availabilityZone"] for s in subnets}
+        assert zones == {f"{region}{c}" for c in "abcd"}, region
