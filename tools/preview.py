@@ -94,7 +94,12 @@ def collect(stack: str, stack_config: Mapping[str, Any]) -> PreviewResult:
 
     # A previous run in this process leaves its root stack and config behind, and code that
     # used asyncio.run() leaves no current loop, which the Pulumi SDK expects to find.
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        asyncio.set_event_loop(asyncio.new_event_loop())
     runtime_settings.ROOT.set(None)
     runtime_config.CONFIG.set({})
     pulumi.runtime.set_all_config(engine_config(stack_config))
