@@ -6,13 +6,11 @@ Each resource keeps the tags it sets itself (so a resource may declare its own
 
 from __future__ import annotations
 
-import functools
-import importlib
-import inspect
 from collections.abc import Mapping
 
 import pulumi
-from pulumi.runtime import rpc
+
+from policies.gdpr_pack.taggable import is_taggable
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 #: What an EC2 launch template creates and can tag at launch.
@@ -24,25 +22,6 @@ def classification(value: str) -> dict[str, str]:
     return {"data-classification": value}
 
 
-@functools.cache
-def accepts_tags(type_token: str) -> bool:
-    """Does the resource type take a ``tags`` input? Read from the installed SDK class."""
-    try:
-        package, module, _ = type_token.split(":")
-    except ValueError:
-        return False
-    registered = rpc.get_resource_module(package, module, "")
-    mod_info = getattr(registered, "mod_info", None)
-    if not isinstance(mod_info, dict):
-        return False
-    class_name = mod_info.get("classes", {}).get(type_token)
-    if class_name is None:
-        return False
-    cls = getattr(importlib.import_module(mod_info["fqn"]), class_name, None)
-    init = getattr(cls, "_internal_init", None)
-    return init is not None and "tags" in inspect.signature(init).parameters
-
-
 def make_tags_transform(
     defaults: Mapping[str, str],
 ) -> pulumi.ResourceTransform:
@@ -52,7 +31,7 @@ def make_tags_transform(
     def add_required_tags(
         args: pulumi.ResourceTransformArgs,
     ) -> pulumi.ResourceTransformResult | None:
-        if not accepts_tags(args.type_):
+        if not is_taggable(args.type_):
             return None
         own = args.props.get("tags")
         if own is not None and not isinstance(own, Mapping):

@@ -12,7 +12,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from .context import ResourceView, jurisdiction_for
 from .rule import JURISDICTION_CONFIG, Rule
-from .taggable_types import TAGGABLE_TYPES
+from .taggable import is_taggable
 from .values import known
 
 GROUP = "tags"
@@ -21,13 +21,7 @@ ALLOWED_VALUES = {
     "data-classification": ["personal", "pseudonymized", "aggregate", "internal", "public"],
     "environment": ["production", "staging", "development"],
 }
-#: Components whose inputs carry tags for their children.
-TAGGABLE_COMPONENTS = frozenset({"eks:index:Cluster", "eks:index:ManagedNodeGroup"})
 URL = "https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html"
-
-
-def is_taggable(type_token: str) -> bool:
-    return type_token in TAGGABLE_TYPES or type_token in TAGGABLE_COMPONENTS
 
 
 def _tags(res: ResourceView) -> dict[str, Any]:

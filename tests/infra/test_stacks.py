@@ -8,8 +8,8 @@ import pytest
 
 from app.shardmap import ShardMap
 from components.config import REQUIRED_TAG_KEYS
-from components.tagging import accepts_tags
 from policies.gdpr_pack.jurisdictions import is_global_type
+from policies.gdpr_pack.taggable import is_taggable
 from tools.mocks import ResourceRecord
 from tools.preview import PreviewResult
 
@@ -84,7 +84,7 @@ def test_every_aws_resource_has_an_explicit_provider(stack: PreviewResult) -> No
 
 
 def test_every_taggable_resource_carries_the_required_tags(stack: PreviewResult) -> None:
-    taggable = [r for r in stack.resources if accepts_tags(r["type"])]
+    taggable = [r for r in stack.resources if is_taggable(r["type"])]
     assert len(taggable) > 50
     for record in taggable:
         tags = record["inputs"].get("tags")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policies.gdpr_pack.residency import CACHING_DISABLED
-from policies.gdpr_pack.tags import is_taggable
+from policies.gdpr_pack.taggable import is_taggable
 
 PROJECT = "gdpr-platform"
 ROOT = pathlib.Path(__file__).resolve().parents[2]
