@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import runpy
 import sys
@@ -217,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_policies(result, stack_config, args.policy_config)
     except (ConfigError, PreviewError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        # A program stopped mid-run leaves the SDK's per-thread event loops unreferenced;
+        # collect them now, while their sockets are open, not at interpreter shutdown,
+        # where their __del__ prints a traceback after our one line.
+        gc.collect()
         return 2
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=1, sort_keys=True)
