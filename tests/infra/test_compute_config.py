@@ -53,8 +53,12 @@ CASES: list[tuple[str, Any, str, str]] = [
     ),
     ("edge.writeRegion", "us-east-1", "edge.writeRegion", "not one of the stack's regions"),
     ("edge.hstsMaxAgeSeconds", 3600, "edge.hstsMaxAgeSeconds", "31536000"),
-    ("edge.failoverPathPatterns", ["v1/health"], "edge.failoverPathPatterns.0", "pattern"),
+    ("edge.failoverPathPatterns", ["v1/health"], "edge.failoverPathPatterns[0]", "pattern"),
     ("observability.logRetentionDays", 42, "observability.logRetentionDays", "accepts only"),
+    # One log-retention type for every log group: values CloudWatch would refuse stop here.
+    ("network.flowLogRetentionDays", 42, "network.flowLogRetentionDays", "accepts only"),
+    ("audit.shipper.logRetentionDays", 10, "audit.shipper.logRetentionDays", "accepts only"),
+    ("central.consumer.logRetentionDays", 2, "central.consumer.logRetentionDays", "accepts only"),
     ("observability.apiErrorRatePercent", 0, "observability.apiErrorRatePercent", "greater"),
     # Production alarms that page nobody: both stacks are production.
     ("observability.alarmEmails", [], "observability.alarmEmails", "alarm subscriber"),

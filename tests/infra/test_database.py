@@ -141,7 +141,7 @@ def test_no_parameter_logs_bind_values() -> None:
     [
         ("database.performanceInsightsRetentionDays", 30, "performanceInsightsRetentionDays", "31"),
         ("database.monitoringIntervalSeconds", 20, "monitoringIntervalSeconds", "one of"),
-        ("database.logRetentionDays", 100, "logRetentionDays", "CloudWatch accepts"),
+        ("database.logRetentionDays", 100, "logRetentionDays", "accepts only"),
         ("database.port", 80, "database.port", "greater than or equal"),
         ("database.engineVersion", "latest", "engineVersion", "pattern"),
         ("database.databaseName", "App-DB", "databaseName", "pattern"),

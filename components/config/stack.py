@@ -1,0 +1,217 @@
+"""The whole stack config: every section parsed, then the rules across sections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import ConfigDict, ValidationError
+
+from app.shardmap import ShardMap
+from components.config.app import AppConfig, check_app
+from components.config.audit import AuditConfig, check_audit
+from components.config.central import CentralConfig, check_central
+from components.config.database import DatabaseConfig, check_database
+from components.config.edge import EdgeConfig, check_edge
+from components.config.eks import EksConfig, check_eks
+from components.config.errors import NAMESPACE, ConfigError
+from components.config.fields import Environment, Model
+from components.config.network import NetworkConfig, check_cidrs
+from components.config.observability import ObservabilityConfig, check_observability
+from components.config.protection import ProtectionConfig
+from components.config.regions import RegionsConfig, check_regions
+from components.config.shards import ShardsConfig, build_shard_map
+from components.config.tags import TagsConfig
+from policies.gdpr_pack.jurisdictions import JURISDICTION_REGIONS
+
+_M = TypeVar("_M", bound=Model)
+
+_TOP_LEVEL: dict[str, type[Model] | None] = {
+    "jurisdiction": None,
+    "environment": None,
+    "regions": RegionsConfig,
+    "network": NetworkConfig,
+    "shards": ShardsConfig,
+    "database": DatabaseConfig,
+    "eks": EksConfig,
+    "tags": TagsConfig,
+    "protection": ProtectionConfig,
+    "central": CentralConfig,
+    "audit": AuditConfig,
+    "app": AppConfig,
+    "edge": EdgeConfig,
+    "observability": ObservabilityConfig,
+}
+_REQUIRED = (
+    "jurisdiction",
+    "environment",
+    "regions",
+    "network",
+    "shards",
+    "database",
+    "eks",
+    "central",
+    "audit",
+)
+
+
+class StackConfig(Model):
+    """The whole stack config, validated. Build it with :func:`parse_config`."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    stack: str
+    jurisdiction: str
+    environment: Environment
+    regions: RegionsConfig
+    network: NetworkConfig
+    shards: ShardsConfig
+    database: DatabaseConfig
+    eks: EksConfig
+    tags: TagsConfig
+    protection: ProtectionConfig
+    shard_map: ShardMap
+    central: CentralConfig
+    audit: AuditConfig
+    app: AppConfig
+    edge: EdgeConfig
+    observability: ObservabilityConfig
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    def required_tags(self) -> dict[str, str]:
+        """The five required tags with this stack's defaults."""
+        return {
+            "owner": self.tags.owner,
+            "cost-center": self.tags.cost_center,
+            "environment": self.environment.value,
+            "jurisdiction": self.jurisdiction,
+            "data-classification": self.tags.data_classification.value,
+        }
+
+
+def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
+    """Validate ``raw`` (keys without the ``gdpr-platform:`` namespace) into a StackConfig.
+
+    Values may be already-decoded objects or JSON strings (as ``pulumi.Config`` stores
+    structured values). Raises :class:`ConfigError` on the first defect.
+    """
+    unknown = sorted(set(raw) - set(_TOP_LEVEL))
+    if unknown:
+        raise ConfigError(
+            unknown[0], f"unknown key; expected one of: {', '.join(sorted(_TOP_LEVEL))}"
+        )
+    for key in _REQUIRED:
+        if raw.get(key) in (None, ""):
+            raise ConfigError(key, f"required key is missing; set it in Pulumi.{stack}.yaml")
+    raw = {**raw, "tags": raw.get("tags")}
+    if raw["tags"] in (None, ""):
+        raise ConfigError("tags", "required key is missing; set owner and cost-center")
+
+    jurisdiction = str(raw["jurisdiction"])
+    if jurisdiction not in JURISDICTION_REGIONS:
+        raise ConfigError(
+            "jurisdiction",
+            f"{jurisdiction!r} is not a known jurisdiction; use one of "
+            f"{', '.join(sorted(JURISDICTION_REGIONS))}",
+        )
+    try:
+        environment = Environment(str(raw["environment"]))
+    except ValueError:
+        raise ConfigError(
+            "environment",
+            f"{raw['environment']!r} is not allowed; use one of "
+            f"{', '.join(e.value for e in Environment)}",
+        ) from None
+
+    regions = _section(raw, "regions", RegionsConfig)
+    network = _section(raw, "network", NetworkConfig)
+    shards = _section(raw, "shards", ShardsConfig)
+    database = _section(raw, "database", DatabaseConfig)
+    eks = _section(raw, "eks", EksConfig)
+    tags = _section(raw, "tags", TagsConfig)
+    protection = _section(raw, "protection", ProtectionConfig)
+    central = _section(raw, "central", CentralConfig)
+    audit = _section(raw, "audit", AuditConfig)
+    app = _section(raw, "app", AppConfig)
+    edge = _section(raw, "edge", EdgeConfig)
+    observability = _section(raw, "observability", ObservabilityConfig)
+
+    check_regions(jurisdiction, regions)
+    check_cidrs(regions, network)
+    check_eks(eks)
+    check_database(database, regions)
+    check_app(app)
+    check_edge(regions, edge)
+    shard_map = build_shard_map(jurisdiction, shards)
+    check_central(stack, central)
+    check_audit(audit)
+    check_observability(environment, observability)
+
+    return StackConfig(
+        stack=stack,
+        jurisdiction=jurisdiction,
+        environment=environment,
+        regions=regions,
+        network=network,
+        shards=shards,
+        database=database,
+        eks=eks,
+        tags=tags,
+        protection=protection,
+        shard_map=shard_map,
+        central=central,
+        audit=audit,
+        app=app,
+        edge=edge,
+        observability=observability,
+    )
+
+
+def _section(raw: Mapping[str, Any], key: str, model: type[_M]) -> _M:
+    value = _decode(key, raw.get(key) or {})
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise _config_error(key, exc) from None
+
+
+def _decode(key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(key, f"expected an object, got unparsable text: {exc}") from None
+    return value
+
+
+def _config_error(section: str, exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    key = section
+    for part in first["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else f".{part}"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key; check its spelling"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] == "value_error":
+        pass  # our own validators name the value already
+    elif "input" in first and first["type"] not in {"model_type", "dict_type"}:
+        message = f"{message} (got {first['input']!r})"
+    return ConfigError(key, message)
+
+
+def load_from_pulumi(stack: str) -> StackConfig:
+    """Read the stack config as the engine hands it to the program."""
+    from pulumi.runtime import config as runtime_config
+
+    # The SDK keeps the full config map here (set by the language host, or by set_mocks
+    # callers); reading it whole lets a misspelt key fail instead of being ignored.
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    raw = {k[len(prefix) :]: v for k, v in every.items() if k.startswith(prefix)}
+    return parse_config(stack, raw)
