@@ -6,6 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements*.txt policies/requirements.txt app/requirements*.txt app/lambdas/requirements.txt constraints.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 .PHONY: preview preview-json test lint typecheck pytest postgres bench clean lambda-layer local
+# One stack per stack file (Pulumi.<stack>.yaml), each a row of the pack's jurisdiction table.
+STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 LAYER  := build/lambda-layer/.built-$(shell cat app/lambdas/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 $(STAMP):
@@ -28,12 +30,10 @@ $(LAYER): $(STAMP)
 ## The main job: offline preview of both stacks, policy pack included; fails on a
 ## mandatory violation or bad config.
 preview: $(STAMP) $(LAYER)
-	$(BIN)/python -m tools.preview --stack eu
-	$(BIN)/python -m tools.preview --stack us
+	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.preview --stack $$stack; done
 
 preview-json: $(STAMP) $(LAYER)
-	$(BIN)/python -m tools.preview --stack eu --json
-	$(BIN)/python -m tools.preview --stack us --json
+	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.preview --stack $$stack --json; done
 
 ## Lint, type-check, then every test (PostgreSQL and moto are started by the fixtures).
 test: $(STAMP) $(LAYER) postgres lint typecheck pytest

@@ -1,8 +1,8 @@
 """Run the whole platform on this machine: ``python -m app.local``.
 
-Starts a real PostgreSQL (one database per shard; eu and us with two shards each) and
+Starts a real PostgreSQL (one database per shard; two shards per stack: eu, us, ...) and
 moto's server (S3, SQS, KMS, Secrets Manager) on 127.0.0.1, migrates every shard, then
-serves the eu and us APIs on two ports with an outbox worker each, and prints a dev token
+serves each stack's API on its own port with an outbox worker each, and prints a dev token
 per jurisdiction with curl lines to try. Ctrl-C stops everything.
 
 ``provision`` is also what the tests and the benchmark use, so all three run the same set-up.
@@ -33,6 +33,7 @@ from app.auth.tokens import Role
 from app.db.migrate import migrate_shard
 from app.settings import DbAuthMode, Peer, Settings
 from app.shardmap import IdBlock, RegionEndpoints, ShardMap
+from tools.stacks import stack_file_config, stack_names
 
 
 class Postgres(Protocol):
@@ -65,13 +66,19 @@ class ExternalPostgres:
         return make_conninfo(self._url, dbname=name)
 
 
-#: The local stand-ins for the two stacks: ID block and primary region per jurisdiction.
-JURISDICTIONS: dict[str, tuple[IdBlock, str]] = {
-    "eu": (IdBlock(0, 1_000_000), "eu-central-1"),
-    "us": (IdBlock(1_000_000, 2_000_000), "us-east-1"),
-}
+def _stand_in(stack: str) -> tuple[IdBlock, str]:
+    config = stack_file_config(stack)
+    block = config["shards"]["idBlock"]
+    return IdBlock(int(block["start"]), int(block["end"])), str(config["regions"]["primary"])
+
+
+#: The local stand-ins for the stacks: ID block and primary region, from each stack file.
+JURISDICTIONS: dict[str, tuple[IdBlock, str]] = {name: _stand_in(name) for name in stack_names()}
 SHARD_SIZE = 30_000
-CENTRAL_REGION = "eu-central-1"  # the stack that hosts the central queue
+#: The primary region of the stack that hosts the central queue.
+CENTRAL_REGION = next(
+    JURISDICTIONS[name][1] for name in JURISDICTIONS if stack_file_config(name)["central"]["host"]
+)
 DEV_AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -88,7 +95,7 @@ def provision(
     aws_endpoint: str,
     signer: DevSigner,
     *,
-    jurisdictions: Sequence[str] = ("eu", "us"),
+    jurisdictions: Sequence[str] = tuple(JURISDICTIONS),
     shards: int = 2,
     shard_size: int = SHARD_SIZE,
     urls: dict[str, str] | None = None,
@@ -221,8 +228,13 @@ def _print_banner(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eu-port", type=int, default=8001)
-    parser.add_argument("--us-port", type=int, default=8002)
+    parser.add_argument(
+        "--port",
+        action="append",
+        default=[],
+        metavar="STACK=PORT",
+        help="where a stack's API listens (default: 8001, 8002, ... in table order)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("GDPR_LOCAL_DATABASE_URL"),
@@ -241,7 +253,12 @@ def main(argv: list[str] | None = None) -> None:
     from app.audit.worker import OutboxWorker
     from devservices import MotoServer, PostgresServer
 
-    ports = {"eu": args.eu_port, "us": args.us_port}
+    ports = {name: 8001 + i for i, name in enumerate(JURISDICTIONS)}
+    for item in args.port:
+        name, _, port = item.partition("=")
+        if name not in ports or not port.isdigit():
+            parser.error(f"--port {item!r}: use STACK=PORT with STACK one of {list(ports)}")
+        ports[name] = int(port)
     signer = DevSigner.generate()
     with ExitStack() as services:
         pg: Postgres = (

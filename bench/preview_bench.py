@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.preview import PROJECT_DIR, check_policies, collect, read_stack_file
+from tools.stacks import stack_names
 
 
 def layout(stack: str, shards: int) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def measure(stack: str, shards: int, runs: int, pack: bool) -> tuple[float, floa
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.preview_bench")
-    parser.add_argument("--stacks", nargs="+", default=["eu", "us"], choices=["eu", "us"])
+    parser.add_argument("--stacks", nargs="+", default=list(stack_names()), choices=stack_names())
     parser.add_argument("--shards", nargs="+", type=int, default=[4, 16, 64])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-pack", action="store_true", help="skip the policy pack")

@@ -24,6 +24,7 @@ import pulumi_aws as aws
 from components.config import CentralConfig, DataClassification, ProtectionConfig
 from components.tagging import classification
 from components.workers import QueueWorker, QueueWorkerArgs, deny_insecure_transport
+from policies.gdpr_pack.jurisdictions import JURISDICTIONS
 
 CONSUMER_HANDLER = "app.lambdas.central_consumer.handler"
 POSTGRES_PORT = 5432
@@ -225,6 +226,8 @@ class CentralHub(pulumi.ComponentResource):
                     "CENTRAL_DB_PORT": str(POSTGRES_PORT),
                     "CENTRAL_DB_NAME": db.database_name,
                     "CENTRAL_DB_SECRET_ARN": secret_arn,
+                    # Events of these jurisdictions only: the pack's table, every row.
+                    "CENTRAL_JURISDICTIONS": ",".join(JURISDICTIONS),
                 },
                 extra_statements=extra,
                 tags=_PSEUDONYMIZED,

@@ -61,6 +61,9 @@ LEVEL_NAMES: Mapping[int, str] = {
     analyzer_pb2.DISABLED: "disabled",
 }
 LEVEL_VALUES: Mapping[str, int] = {v: k for k, v in LEVEL_NAMES.items()}
+#: The pack's one --policy-pack-config, relative to the pack directory: the same for every
+#: stack, since each rule takes the jurisdiction from the stack's name.
+PACK_CONFIG = pathlib.Path("config") / "pack.json"
 _MAX_MESSAGE = 1024 * 1024 * 400  # the engine's and the SDK's limit
 _STARTUP_TIMEOUT = 60.0
 
@@ -533,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--policy-config",
         type=pathlib.Path,
-        help="--policy-pack-config file (default: <pack-dir>/config/<stack>.json if present)",
+        help=f"--policy-pack-config file (default: <pack-dir>/{PACK_CONFIG} if present)",
     )
     args = parser.parse_args(argv)
     text = sys.stdin.read() if args.records == "-" else pathlib.Path(args.records).read_text()
@@ -541,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     resources = document["resources"] if isinstance(document, dict) else document
     config = args.policy_config
     if config is None:
-        default = args.pack_dir / "config" / f"{args.stack}.json"
+        default = args.pack_dir / PACK_CONFIG
         config = default if default.exists() else None
     try:
         found = analyze(

@@ -33,7 +33,8 @@ from pulumi.runtime import settings as runtime_settings
 
 from components.config import NAMESPACE, ConfigError, StackConfig, parse_config
 from tools.mocks import ResourceRecord, install
-from tools.policy_client import PolicyConfigError, PolicyPackError, analyze
+from tools.policy_client import PACK_CONFIG, PolicyConfigError, PolicyPackError, analyze
+from tools.stacks import stack_names
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "gdpr-platform"
@@ -124,8 +125,8 @@ def collect(stack: str, stack_config: Mapping[str, Any]) -> PreviewResult:
 def check_policies(
     result: PreviewResult, stack_config: Mapping[str, Any], policy_config: Path | None = None
 ) -> None:
-    """Fill ``result.violations`` from the pack; config by jurisdiction unless given."""
-    config = policy_config or PACK_DIR / "config" / f"{result.config.jurisdiction}.json"
+    """Fill ``result.violations`` from the pack; its one config (``PACK_CONFIG``) unless given."""
+    config = policy_config or PACK_DIR / PACK_CONFIG
     try:
         result.violations = analyze(
             result.resources,
@@ -196,19 +197,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.preview", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--stack", choices=["eu", "us"], help="read Pulumi.<stack>.yaml")
+    parser.add_argument("--stack", choices=stack_names(), help="read Pulumi.<stack>.yaml")
     parser.add_argument("--config-file", type=Path, help="read this stack file instead")
     parser.add_argument("--stack-name", help="stack name to use with --config-file")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
         "--policy-config",
         type=Path,
-        help="--policy-pack-config file (default: policies/config/<jurisdiction>.json)",
+        help=f"--policy-pack-config file (default: policies/{PACK_CONFIG})",
     )
     parser.add_argument("--no-policy", action="store_true", help="skip the policy pack")
     args = parser.parse_args(argv)
     if args.config_file is None and args.stack is None:
-        parser.error("give --stack eu|us or --config-file PATH")
+        parser.error(f"give --stack {'|'.join(stack_names())} or --config-file PATH")
     path = args.config_file or PROJECT_DIR / f"Pulumi.{args.stack}.yaml"
     stack = args.stack_name or args.stack or path.stem.removeprefix("Pulumi.")
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,13 +40,20 @@ logger = logging.getLogger("central_consumer")
 logger.setLevel(logging.INFO)
 
 
-def consume_batch(records: Sequence[SqsRecord], store: CentralStore) -> BatchResponse:
-    """Validate every message, write the valid events, name the messages that must come back."""
+def consume_batch(
+    records: Sequence[SqsRecord],
+    store: CentralStore,
+    jurisdictions: Collection[str] | None = None,
+) -> BatchResponse:
+    """Validate every message, write the valid events, name the messages that must come back.
+
+    ``jurisdictions``: the ones the hub serves (an event of another one is refused).
+    """
     failed: list[str] = []
     valid: list[tuple[SqsRecord, CentralEvent]] = []
     for record in records:
         try:
-            valid.append((record, parse_event(record.body)))
+            valid.append((record, parse_event(record.body, jurisdictions)))
         except ValidationError as exc:
             # Locations and error types only: the input values may be the very personal data
             # that must not be here, and they must not reach the logs either.
@@ -110,6 +117,9 @@ class ConsumerConfig:
     sslmode: str
     sslrootcert: str | None
     apply_schema: bool
+    #: CENTRAL_JURISDICTIONS (comma-separated; the program writes the pack's table rows);
+    #: unset (a local run) takes any well-formed name.
+    jurisdictions: frozenset[str] | None = None
     connect_timeout_s: int = 5
 
     @classmethod
@@ -132,6 +142,11 @@ class ConsumerConfig:
             or ("verify-full" if sslrootcert else "require"),
             sslrootcert=sslrootcert,
             apply_schema=env_config.flag(env, "CENTRAL_DB_APPLY_SCHEMA", False),
+            jurisdictions=frozenset(
+                name.strip() for name in env["CENTRAL_JURISDICTIONS"].split(",") if name.strip()
+            )
+            if env.get("CENTRAL_JURISDICTIONS", "").strip()
+            else None,
         )
 
 
@@ -185,10 +200,12 @@ def build_store(config: ConsumerConfig, session: boto3.Session | None = None) ->
 
 
 _store: CentralStore | None = None  # warm containers keep their connection
+_served: frozenset[str] | None = None
 
 
 def handler(event: Mapping[str, Any], context: LambdaContext | None) -> BatchResponse:
-    global _store
+    global _store, _served
     if _store is None:
-        _store = build_store(ConsumerConfig.from_env(os.environ))
-    return consume_batch(records_of(event), _store)
+        config = ConsumerConfig.from_env(os.environ)
+        _store, _served = build_store(config), config.jurisdictions
+    return consume_batch(records_of(event), _store, _served)

@@ -17,10 +17,19 @@ API image holds all of ``app/``, so the producer can import from here, not the o
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Final, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 ALLOWED_FIELDS: Final[frozenset[str]] = frozenset(
     {
@@ -39,7 +48,11 @@ ALLOWED_FIELDS: Final[frozenset[str]] = frozenset(
 SUPPORTED_SCHEMA_VERSIONS: Final[frozenset[int]] = frozenset({1})
 
 EventType = Literal["transaction.created", "user.created", "user.erased"]
-Jurisdiction = Literal["eu", "us"]
+# A row name of the pack's jurisdiction table. This package ships without the pack, so which
+# rows the hub serves is its config (CENTRAL_JURISDICTIONS, written by the program from the
+# table), handed to parse_event; the shape is checked here and in the central schema.
+JURISDICTION_PATTERN: Final[str] = r"^[a-z][a-z0-9-]{1,15}$"
+Jurisdiction = Annotated[str, Field(pattern=JURISDICTION_PATTERN)]
 # The sign of a transaction: amounts are positive minor units, the direction says which way.
 Direction = Literal["debit", "credit"]
 
@@ -66,6 +79,14 @@ class CentralEvent(BaseModel):
     direction: Direction | None = None
     schema_version: int
 
+    @field_validator("jurisdiction")
+    @classmethod
+    def _served(cls, value: str, info: ValidationInfo) -> str:
+        served: Collection[str] | None = (info.context or {}).get("jurisdictions")
+        if served is not None and value not in served:
+            raise ValueError(f"jurisdiction {value!r} is not one the hub serves {sorted(served)}")
+        return value
+
     @model_validator(mode="after")
     def _check_consistency(self) -> CentralEvent:
         if self.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
@@ -87,6 +108,9 @@ class CentralEvent(BaseModel):
         return self
 
 
-def parse_event(body: str | bytes) -> CentralEvent:
-    """Validate one SQS body (JSON). Raises pydantic.ValidationError when it is not an event."""
-    return CentralEvent.model_validate_json(body)
+def parse_event(body: str | bytes, jurisdictions: Collection[str] | None = None) -> CentralEvent:
+    """Validate one SQS body (JSON). Raises pydantic.ValidationError when it is not an event.
+
+    ``jurisdictions``: the ones the hub serves; ``None`` takes any well-formed name.
+    """
+    return CentralEvent.model_validate_json(body, context={"jurisdictions": jurisdictions})

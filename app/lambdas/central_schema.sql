@@ -14,7 +14,11 @@ SELECT pg_advisory_xact_lock(724311001);  -- any fixed number, the same for ever
 CREATE TABLE IF NOT EXISTS central_events (
     event_id        uuid        PRIMARY KEY,           -- idempotency: each event stored once
     event_type      text        NOT NULL,
-    jurisdiction    text        NOT NULL CHECK (jurisdiction IN ('eu', 'us')),
+    -- which jurisdictions the hub serves is the consumer's config (the pack's table): only
+    -- the name's shape here, so a new jurisdiction needs no schema change
+    jurisdiction    text        NOT NULL
+                    CONSTRAINT central_events_jurisdiction_shape
+                    CHECK (jurisdiction ~ '^[a-z][a-z0-9-]{1,15}$'),
     occurred_at     timestamptz NOT NULL,
     -- NULL: a transaction whose user's per-user pseudonym key was erased before delivery
     user_pseudonym  char(64)    CHECK (user_pseudonym ~ '^[0-9a-f]{64}$'),
@@ -38,6 +42,23 @@ BEGIN
                WHERE attrelid = 'central_events'::regclass AND attname = 'user_pseudonym'
                  AND attnotnull) THEN
         ALTER TABLE central_events ALTER COLUMN user_pseudonym DROP NOT NULL;
+    END IF;
+END
+$$;
+
+-- v3: no closed list of jurisdictions (v1/v2 had CHECK (jurisdiction IN ('eu', 'us'))).
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_constraint
+               WHERE conrelid = 'central_events'::regclass
+                 AND conname = 'central_events_jurisdiction_check') THEN
+        ALTER TABLE central_events DROP CONSTRAINT central_events_jurisdiction_check;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_constraint
+                   WHERE conrelid = 'central_events'::regclass
+                     AND conname = 'central_events_jurisdiction_shape') THEN
+        ALTER TABLE central_events ADD CONSTRAINT central_events_jurisdiction_shape
+            CHECK (jurisdiction ~ '^[a-z][a-z0-9-]{1,15}$');
     END IF;
 END
 $$;

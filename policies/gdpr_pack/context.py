@@ -1,8 +1,8 @@
 """What a rule sees: one resource (or the whole stack) as plain values, and the jurisdiction.
 
-The jurisdiction comes from the policy's config (``jurisdiction``, set per stack in
-``policies/config/<stack>.json``), else from the stack name in the resource's URN; never from
-the resource's own tags, which the program under review controls.
+The jurisdiction is the stack's name in the resource's URN (one stack per row of the table in
+:mod:`.jurisdictions`), unless a policy's config names one (``jurisdiction``: a stack named
+otherwise); never the resource's own tags, which the program under review controls.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ def jurisdiction_for(config: Mapping[str, Any], urn: str) -> Jurisdiction:
     if name not in JURISDICTION_REGIONS:
         raise JurisdictionError(
             f"cannot tell the jurisdiction: policy config has no 'jurisdiction' and the stack "
-            f"name {stack_of(urn)!r} is not one of {sorted(JURISDICTION_REGIONS)}; set "
-            f"'jurisdiction' for this policy in policies/config/<stack>.json"
+            f"name {stack_of(urn)!r} is not one of {sorted(JURISDICTION_REGIONS)}; name the "
+            f"stack after its jurisdiction, or set 'jurisdiction' for this policy in the "
+            f"--policy-pack-config file"
         )
     adequacy = bool(config.get("adequacy", False))
     return Jurisdiction(name, allowed_regions(name, adequacy=adequacy), adequacy)

@@ -8,23 +8,50 @@ table so that it stays self-contained; the Pulumi program imports it from here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
-EU_REGIONS: frozenset[str] = frozenset(
-    {"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"}
-)
-US_REGIONS: frozenset[str] = frozenset({"us-east-1", "us-east-2", "us-west-1", "us-west-2"})
 
-#: Regions of countries with an EU adequacy decision; only admitted in "adequacy" mode.
-EU_ADEQUACY_REGIONS: frozenset[str] = frozenset({"eu-west-2", "eu-central-2", "il-central-1"})
+@dataclass(frozen=True)
+class JurisdictionRow:
+    """One part of the world: its stack is named after it (``Pulumi.<name>.yaml``)."""
+
+    name: str
+    title: str
+    #: Regions where its personal data may rest.
+    regions: frozenset[str]
+    #: Regions of countries with an adequacy decision; admitted only in "adequacy" mode.
+    adequacy_regions: frozenset[str] = frozenset()
+
+
+#: The table. A new jurisdiction is one row here plus its stack file.
+TABLE: tuple[JurisdictionRow, ...] = (
+    JurisdictionRow(
+        name="eu",
+        title="EU/EEA",
+        regions=frozenset(
+            {"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"}
+        ),
+        adequacy_regions=frozenset({"eu-west-2", "eu-central-2", "il-central-1"}),
+    ),
+    JurisdictionRow(
+        name="us",
+        title="United States",
+        regions=frozenset({"us-east-1", "us-east-2", "us-west-1", "us-west-2"}),
+    ),
+)
+
+JURISDICTIONS: Mapping[str, JurisdictionRow] = MappingProxyType({row.name: row for row in TABLE})
 
 JURISDICTION_REGIONS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {"eu": EU_REGIONS, "us": US_REGIONS}
+    {row.name: row.regions for row in TABLE}
 )
 
 ADEQUACY_REGIONS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {"eu": EU_ADEQUACY_REGIONS, "us": frozenset()}
+    {row.name: row.adequacy_regions for row in TABLE}
 )
+
+EU_REGIONS: frozenset[str] = JURISDICTIONS["eu"].regions
 
 #: Every commercial-partition region code AWS publishes; used to tell a typo ("eu-centrl-1")
 #: from a real region that is merely outside the jurisdiction.

@@ -26,6 +26,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from .context import JurisdictionError, ResourceView, StackView
+from .jurisdictions import JURISDICTIONS
 
 ResourceCheck = Callable[[ResourceView, Mapping[str, Any]], Iterable[str]]
 StackCheck = Callable[[StackView, Mapping[str, Any]], Iterable[tuple[str, str]]]
@@ -34,7 +35,7 @@ StackCheck = Callable[[StackView, Mapping[str, Any]], Iterable[tuple[str, str]]]
 JURISDICTION_CONFIG: Mapping[str, Mapping[str, Any]] = {
     "jurisdiction": {
         "type": "string",
-        "enum": ["eu", "us"],
+        "enum": list(JURISDICTIONS),
         "description": "Jurisdiction of the stack; defaults to the stack name.",
     },
     "adequacy": {

@@ -32,9 +32,10 @@ from app.lambdas.central_store import CentralStore, schema_sql
 from app.lambdas.sqs_batch import SqsRecord
 from app.local import CENTRAL_REGION, LocalJurisdiction
 from devservices import MotoServer, PostgresServer
+from policies.gdpr_pack.jurisdictions import JURISDICTIONS as TABLE
 from tests.app.api_support import Api
 
-JURISDICTIONS = ("eu", "us")
+JURISDICTIONS = tuple(TABLE)
 
 
 # --- one allow-list, one set of fields -------------------------------------------------------
@@ -256,7 +257,7 @@ def test_the_worker_refuses_to_build_what_the_consumer_would_refuse(
 
 
 @pytest.mark.services
-def test_a_jurisdiction_the_central_database_does_not_know_is_never_sent(
+def test_a_jurisdiction_the_hub_does_not_serve_is_refused_at_the_hub(
     workers: dict[str, OutboxWorker],
 ) -> None:
     worker = workers["eu"]
@@ -267,8 +268,11 @@ def test_a_jurisdiction_the_central_database_does_not_know_is_never_sent(
         s3=None,
         sqs=None,
     )
+    # The producer cannot know the hub's rows (the API image holds no pack); the hub does:
+    # its consumer is configured with the pack's table and refuses (DLQ) any other name.
     with pytest.raises(ValidationError):
-        uk.event(_row())
+        consumer.parse_event(uk.event(_row()).model_dump_json(), JURISDICTIONS)
+    assert consumer.parse_event(worker.event(_row()).model_dump_json(), JURISDICTIONS)
 
 
 # --- end to end: API → shard outbox → worker → SQS → consumer → central PostgreSQL ------------

@@ -18,7 +18,7 @@ def run(pack: PolicyPackProcess, stack: Stack, config: dict[str, Any] | None) ->
 
 
 def config_for(stack: str) -> dict[str, Any]:
-    return load_policy_config(PACK_DIR / "config" / f"{stack}.json")
+    return load_policy_config(PACK_DIR / "config" / "pack.json")
 
 
 def jurisdiction_config(jurisdiction: str, *, adequacy: bool = False) -> dict[str, Any]:

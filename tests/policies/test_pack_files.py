@@ -8,7 +8,6 @@ import pathlib
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from policies.gdpr_pack.pack import BY_NAME, GROUPS, RULES, readme_rows
@@ -17,15 +16,13 @@ from tests.policies.records import PACK_DIR, ROOT
 from tools.policy_client import load_policy_config
 
 
-@pytest.mark.parametrize("stack", ["eu", "us"])
-def test_stack_config_matches_the_rules(stack: str) -> None:
-    config = load_policy_config(PACK_DIR / "config" / f"{stack}.json")
+def test_pack_config_matches_the_rules() -> None:
+    config = load_policy_config(PACK_DIR / "config" / "pack.json")
     assert set(config) <= set(BY_NAME)
     for rule in RULES:
         entry = config.get(rule.name, {"properties": {}})
-        if "jurisdiction" in rule.config:
-            assert entry["properties"]["jurisdiction"] == stack, rule.name
-            assert entry["properties"]["adequacy"] is False, rule.name
+        # One config for every stack: the jurisdiction is the stack's name (its URN).
+        assert "jurisdiction" not in entry.get("properties", {}), rule.name
         if rule.group == "baseline":  # both stacks are production
             assert entry["enforcementLevel"] == "mandatory", rule.name
 
@@ -67,8 +64,7 @@ def test_policy_project_files() -> None:
     pins = (PACK_DIR / "requirements.txt").read_text().split()
     assert "pulumi==3.272.0" in pins
     assert "pulumi-policy==1.21.0" in pins
-    for stack in ("eu", "us"):
-        json.loads((PACK_DIR / "config" / f"{stack}.json").read_text())
+    json.loads((PACK_DIR / "config" / "pack.json").read_text())
 
 
 def test_taggable_types_match_the_installed_provider() -> None:
@@ -89,8 +85,9 @@ def test_the_jurisdiction_table_imports_without_the_policy_sdk() -> None:
 def test_workflows_use_the_pack_and_the_stack_configs() -> None:
     workflows = ROOT / ".github" / "workflows"
     text = "\n".join(p.read_text() for p in sorted(workflows.glob("*.yml")))
-    assert "stack: [eu, us]" in text
-    assert "policyPackConfigs: policies/config/${{ matrix.stack }}.json" in text
+    assert "matrix: ${{ fromJSON(needs.stacks.outputs.matrix) }}" in text
+    assert "python -m tools.stacks --github-matrix" in text
+    assert "policyPackConfigs: policies/config/pack.json" in text
     assert "--policy-pack policies" in text or "policyPacks: policies" in text
     for path in pathlib.Path(workflows).glob("*.yml"):
         yaml.safe_load(path.read_text())

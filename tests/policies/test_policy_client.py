@@ -118,7 +118,7 @@ def test_analyze_one_shot_returns_dicts_deduplicated() -> None:
         project="gdpr-platform",
         stack="eu",
         pack_dir=PACK_DIR,
-        policy_config=PACK_DIR / "config" / "eu.json",
+        policy_config=PACK_DIR / "config" / "pack.json",
     )
     assert found == [
         {

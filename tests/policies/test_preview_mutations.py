@@ -36,7 +36,7 @@ def test_us_secondary_for_eu_is_stopped_by_config() -> None:
 
 def test_adequacy_region_is_caught_by_the_pack(pack: PolicyPackProcess) -> None:
     result = collect("eu", _london_secondary())
-    pack.configure(load_policy_config(PACK_DIR / "config" / "eu.json"))
+    pack.configure(load_policy_config(PACK_DIR / "config" / "pack.json"))
     found = [v for v in pack.analyze(result.resources) if v.level == "mandatory"]
     residency = {v.urn for v in found if v.policy == "aws-resource-require-region-in-jurisdiction"}
     london = {r["urn"] for r in result.resources if r["region"] == "eu-west-2" and r["custom"]}
@@ -55,7 +55,7 @@ def test_shard_cluster_without_its_cmk_is_caught(pack: PolicyPackProcess) -> Non
     victim = shard_clusters[0]
     # The test-only override: the program always sets the key, so drop it from the record.
     del victim["inputs"]["kmsKeyId"]
-    pack.configure(load_policy_config(PACK_DIR / "config" / "eu.json"))
+    pack.configure(load_policy_config(PACK_DIR / "config" / "pack.json"))
     found = pack.analyze(records)
     assert [(v.policy, v.level) for v in found if v.urn == victim["urn"]] == [
         ("aws-rds-cluster-require-cmk-encryption", "mandatory")
@@ -72,7 +72,7 @@ def test_secret_replica_outside_the_jurisdiction_is_caught(pack: PolicyPackProce
         if r["type"] == "aws:secretsmanager/secret:Secret" and r["inputs"].get("replicas")
     )
     secret["inputs"]["replicas"][0]["region"] = "eu-west-2"
-    pack.configure(load_policy_config(PACK_DIR / "config" / "eu.json"))
+    pack.configure(load_policy_config(PACK_DIR / "config" / "pack.json"))
     policies = {v.policy for v in pack.analyze(records) if v.urn == secret["urn"]}
     assert "aws-secretsmanager-secret-require-replicas-in-jurisdiction" in policies
 

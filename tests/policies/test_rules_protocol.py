@@ -697,7 +697,7 @@ CASES = RESIDENCY + ENCRYPTION + TAGS + BASELINE
 
 @pytest.fixture(scope="module")
 def eu_pack(pack: PolicyPackProcess) -> PolicyPackProcess:
-    pack.configure(load_policy_config(PACK_DIR / "config" / "eu.json"))
+    pack.configure(load_policy_config(PACK_DIR / "config" / "pack.json"))
     return pack
 
 

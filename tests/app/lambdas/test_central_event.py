@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.lambdas.central_event import ALLOWED_FIELDS, CentralEvent, parse_event
+from policies.gdpr_pack.jurisdictions import JURISDICTIONS
 from tests.app.lambdas.harness import user_event, valid_event
 
 # Names a direct identifier would carry; none may ever be a field of the central event.
@@ -110,7 +111,18 @@ def test_user_event_without_money_parses() -> None:
 )
 def test_invalid_events_are_rejected(overrides: dict[str, Any], why: str) -> None:
     with pytest.raises(ValidationError):
-        parse_event(json.dumps(valid_event(**overrides)))
+        parse_event(json.dumps(valid_event(**overrides)), JURISDICTIONS)
+
+
+@pytest.mark.parametrize("name", ["EU", "e", "eu us", "eu'--", ""])
+def test_a_malformed_jurisdiction_is_rejected_even_without_the_served_list(name: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_event(json.dumps(valid_event(jurisdiction=name)))
+
+
+def test_every_row_of_the_table_is_a_jurisdiction_the_contract_takes() -> None:
+    for name in JURISDICTIONS:
+        assert parse_event(json.dumps(valid_event(jurisdiction=name)), JURISDICTIONS)
 
 
 def test_a_transaction_of_an_erased_user_parses_without_a_pseudonym() -> None:
