@@ -47,6 +47,9 @@ AZ_SUFFIXES: Mapping[str, str] = {
     # Only two, and they are a and c.
     "us-west-1": "ac",
     "us-west-2": "abcd",
+    # No c: ca-central-1 offers a, b and d.
+    "ca-central-1": "abd",
+    "ca-west-1": "abc",
 }
 DEFAULT_AZ_SUFFIXES = "abc"
 
