@@ -22,7 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config import AuditConfig
+from components.config import AuditConfig, ProtectionFloor
 from components.workers import QueueWorker, QueueWorkerArgs, deny_insecure_transport
 
 SHIPPER_HANDLER = "app.lambdas.audit_shipper.handler"
@@ -35,8 +35,9 @@ class AuditPipelineArgs:
     jurisdiction: str
     region: str
     settings: AuditConfig
-    #: Pulumi ``protect`` on the bucket: `pulumi destroy` must not drop audit files.
-    protect: bool
+    #: The bucket, the institution's secret and the queues: `pulumi destroy` must not drop
+    #: audit files or the credential that delivers them.
+    protection: ProtectionFloor
     vpc_id: pulumi.Input[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
     audit_key_arn: pulumi.Input[str]
@@ -91,7 +92,7 @@ class AuditPipeline(pulumi.ComponentResource):
             # Object lock can only be switched on when the bucket is created.
             object_lock_enabled=self._args.settings.object_lock.enabled,
             force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protection.protect),
         )
 
     def _create_bucket_controls(self) -> None:
@@ -205,7 +206,7 @@ class AuditPipeline(pulumi.ComponentResource):
             ),
             kms_key_id=args.secrets_key_arn,
             recovery_window_in_days=30,
-            opts=self._child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protection.protect),
         )
 
     def _create_shipper(self) -> None:
@@ -220,6 +221,7 @@ class AuditPipeline(pulumi.ComponentResource):
                 handler=SHIPPER_HANDLER,
                 description="Audit shipper: new audit files to the institution",
                 settings=args.settings.shipper,
+                protection=args.protection,
                 vpc_id=args.vpc_id,
                 subnet_ids=args.private_subnet_ids,
                 queues_key_arn=args.queues_key_arn,

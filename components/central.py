@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config import CentralConfig, DataClassification, ProtectionConfig
+from components.config import CentralConfig, DataClassification, ProtectionFloor
 from components.tagging import classification
 from components.workers import QueueWorker, QueueWorkerArgs, deny_insecure_transport
 from policies.gdpr_pack.jurisdictions import JURISDICTIONS
@@ -38,7 +38,7 @@ class CentralHubArgs:
     stack: str
     region: str
     settings: CentralConfig
-    protection: ProtectionConfig
+    protection: ProtectionFloor
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     private_subnet_ids: Sequence[pulumi.Input[str]]
@@ -98,7 +98,7 @@ class CentralHub(pulumi.ComponentResource):
         args = self._args
         db = args.settings.database
         protection = args.protection
-        protected = pulumi.ResourceOptions(parent=self, protect=protection.protect_resources)
+        protected = pulumi.ResourceOptions(parent=self, protect=protection.protect)
         self.db_security_group = aws.ec2.SecurityGroup(
             f"{self._name}-db-sg",
             vpc_id=args.vpc_id,
@@ -213,6 +213,7 @@ class CentralHub(pulumi.ComponentResource):
                 handler=CONSUMER_HANDLER,
                 description="Central consumer: hub queue to the central database",
                 settings=args.settings.consumer,
+                protection=args.protection,
                 vpc_id=args.vpc_id,
                 subnet_ids=args.private_subnet_ids,
                 queues_key_arn=args.queues_key_arn,

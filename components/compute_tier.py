@@ -186,7 +186,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             disk_size_gib=cfg.eks.disk_size_gib,
             public_access_cidrs=list(cfg.eks.public_access_cidrs),
             admin_role_arn=cfg.eks.admin_role_arn,
-            deletion_protection=cfg.protection.deletion_protection,
+            deletion_protection=cfg.floor.deletion_protection,
             control_plane_log_group=logs.control_plane,
             container_log_groups=list(logs.container_insights.values()),
         ),
@@ -204,7 +204,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             health_check_path=cfg.app.readiness_path,
             domain_name=cfg.edge.aliases[0],
             certificate_arn=cfg.edge.origin_certificate_arns.get(name),
-            deletion_protection=cfg.protection.deletion_protection,
+            deletion_protection=cfg.floor.deletion_protection,
         ),
         opts=in_region,
     )

@@ -21,7 +21,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from app.shardmap import RegionEndpoints
-from components.config import DataClassification, ProtectionConfig
+from components.config import DataClassification, ProtectionFloor
 from components.iam_documents import service_trust_policy
 from components.tagging import classification
 
@@ -91,23 +91,6 @@ def arn_in_region(arn: str, region: str) -> str:
         raise ValueError(f"{arn!r} is not an ARN")
     parts[3] = region
     return ":".join(parts)
-
-
-@dataclass(frozen=True)
-class DataProtection:
-    """How hard it is to lose a shard's data. Production is a floor, not a default."""
-
-    deletion_protection: bool
-    skip_final_snapshot: bool
-    protect: bool
-
-    @classmethod
-    def for_stack(cls, protection: ProtectionConfig, *, production: bool) -> DataProtection:
-        return cls(
-            deletion_protection=protection.deletion_protection or production,
-            skip_final_snapshot=protection.skip_final_snapshot and not production,
-            protect=protection.protect_resources or production,
-        )
 
 
 # -- shared per region --------------------------------------------------------------------
@@ -281,7 +264,7 @@ class ShardDatabaseArgs:
     monitoring_interval_seconds: int
     log_retention_days: int
     password_version: int
-    protection: DataProtection
+    protection: ProtectionFloor
     reader_scaling: ReaderScaling | None = None
     rotation: SecretRotation | None = None
 

@@ -10,6 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.config import ProtectionFloor
+
 ENCRYPT_ACTIONS: tuple[str, ...] = (
     "kms:Encrypt",
     "kms:Decrypt",
@@ -95,6 +97,8 @@ PURPOSES: Mapping[str, KeyPurpose] = {
 class RegionalKeysArgs:
     region: str
     alias_prefix: str
+    #: ``protect`` and, in production, ``retain_on_delete``: data outlives its key otherwise.
+    protection: ProtectionFloor
     purposes: Sequence[str] = field(default_factory=lambda: list(PURPOSES))
     deletion_window_in_days: int = 30
     rotation_period_in_days: int = 365
@@ -235,7 +239,11 @@ class RegionalKeys(pulumi.ComponentResource):
                 # A replica in another region would be a copy outside our control.
                 multi_region=False,
                 policy=policy,
-                opts=child,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    protect=args.protection.protect,
+                    retain_on_delete=args.protection.retain_keys,
+                ),
             )
             aws.kms.Alias(
                 f"{name}-{purpose_name}",

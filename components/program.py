@@ -24,7 +24,6 @@ from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, Li
 from components.database import (
     DatabaseRegion,
     DatabaseRegionArgs,
-    DataProtection,
     ReaderScaling,
     SecretRotation,
     ShardDatabase,
@@ -93,7 +92,9 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
     in_region = pulumi.ResourceOptions(provider=provider)
     keys = RegionalKeys(
         f"keys-{region}",
-        RegionalKeysArgs(region=region, alias_prefix=f"{PROJECT}/{cfg.stack}"),
+        RegionalKeysArgs(
+            region=region, alias_prefix=f"{PROJECT}/{cfg.stack}", protection=cfg.floor
+        ),
         opts=in_region,
     )
     network = RegionalNetwork(
@@ -135,7 +136,7 @@ def _build_central(
             stack=cfg.stack,
             region=primary.name,
             settings=cfg.central,
-            protection=cfg.protection,
+            protection=cfg.floor,
             vpc_id=primary.network.vpc.id,
             vpc_cidr=cfg.network.vpc_cidrs[primary.name],
             private_subnet_ids=primary.network.private_subnet_ids,
@@ -175,7 +176,7 @@ def _build_audit(
             jurisdiction=cfg.jurisdiction,
             region=region.name,
             settings=cfg.audit,
-            protect=cfg.protection.protect_resources,
+            protection=cfg.floor,
             vpc_id=region.network.vpc.id,
             private_subnet_ids=region.network.private_subnet_ids,
             audit_key_arn=region.keys.arns["audit"],
@@ -313,7 +314,7 @@ def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> DataTie
                 monitoring_interval_seconds=db.monitoring_interval_seconds,
                 log_retention_days=db.log_retention_days,
                 password_version=db.master_password_version,
-                protection=DataProtection.for_stack(cfg.protection, production=cfg.is_production),
+                protection=cfg.floor,
                 reader_scaling=(
                     ReaderScaling(
                         scaling.min_capacity, scaling.max_capacity, scaling.target_cpu_percent
@@ -364,7 +365,7 @@ def _pseudonym_key(cfg: StackConfig, regions: Mapping[str, Region]) -> aws.secre
     """
     primary = regions[cfg.regions.primary]
     in_primary = pulumi.ResourceOptions(provider=primary.provider)
-    protect = pulumi.ResourceOptions(protect=cfg.protection.protect_resources or cfg.is_production)
+    protect = pulumi.ResourceOptions(protect=cfg.floor.protect)
     key = random.RandomPassword(
         "pseudonym-key",
         length=64,

@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config import LambdaWorkerConfig
+from components.config import LambdaWorkerConfig, ProtectionFloor
 from components.iam_documents import service_trust_policy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -88,6 +88,8 @@ class QueueWorkerArgs:
     handler: str
     description: str
     settings: LambdaWorkerConfig
+    #: The queues hold messages not yet delivered: ``protect`` follows the stack's floor.
+    protection: ProtectionFloor
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     queues_key_arn: pulumi.Input[str]
@@ -160,13 +162,14 @@ class QueueWorker(pulumi.ComponentResource):
     def _create_queues(self) -> None:
         args = self._args
         settings = args.settings
+        holding = pulumi.ResourceOptions(parent=self, protect=args.protection.protect)
         self.dead_letter_queue = aws.sqs.Queue(
             f"{self._name}-dlq",
             kms_master_key_id=args.queues_key_arn,
             kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
             message_retention_seconds=DLQ_RETENTION_SECONDS,
             tags=dict(args.tags),
-            opts=self._child,
+            opts=holding,
         )
         redrive = self.dead_letter_queue.arn.apply(
             lambda arn: json.dumps(
@@ -186,7 +189,7 @@ class QueueWorker(pulumi.ComponentResource):
             receive_wait_time_seconds=20,
             redrive_policy=redrive,
             tags=dict(args.tags),
-            opts=self._child,
+            opts=holding,
         )
         aws.sqs.QueuePolicy(
             f"{self._name}-dlq-policy",

@@ -450,6 +450,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 },
                 "options": {
                     "protect": bool(request.protect),
+                    "retainOnDelete": bool(request.retainOnDelete),
                     "ignoreChanges": list(request.ignoreChanges),
                     "deleteBeforeReplace": bool(request.deleteBeforeReplace),
                     "additionalSecretOutputs": list(request.additionalSecretOutputs),
@@ -480,6 +481,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "propertyDependencies": {},
                 "options": {
                     "protect": False,
+                    "retainOnDelete": False,
                     "ignoreChanges": [],
                     "deleteBeforeReplace": False,
                     "additionalSecretOutputs": [],

@@ -34,7 +34,7 @@ from components.config.fields import (
 )
 from components.config.network import ConnectivityMode, NatMode, NetworkConfig
 from components.config.observability import ObservabilityConfig
-from components.config.protection import ProtectionConfig
+from components.config.protection import ProtectionConfig, ProtectionFloor
 from components.config.regions import RegionsConfig
 from components.config.shards import ShardRange, ShardsConfig
 from components.config.stack import StackConfig, load_from_pulumi, parse_config
@@ -68,6 +68,7 @@ __all__ = [
     "ObservabilityConfig",
     "PrivateCidr",
     "ProtectionConfig",
+    "ProtectionFloor",
     "ReaderAutoscaling",
     "RegionsConfig",
     "RoleArn",

@@ -19,7 +19,7 @@ from components.config.errors import NAMESPACE, ConfigError
 from components.config.fields import Environment, Model
 from components.config.network import NetworkConfig, check_cidrs
 from components.config.observability import ObservabilityConfig, check_observability
-from components.config.protection import ProtectionConfig
+from components.config.protection import ProtectionConfig, ProtectionFloor
 from components.config.regions import RegionsConfig, check_regions
 from components.config.shards import ShardsConfig, build_shard_map
 from components.config.tags import TagsConfig
@@ -71,6 +71,8 @@ class StackConfig(Model):
     eks: EksConfig
     tags: TagsConfig
     protection: ProtectionConfig
+    #: What components read: ``protection`` raised to production's floor.
+    floor: ProtectionFloor
     shard_map: ShardMap
     central: CentralConfig
     audit: AuditConfig
@@ -162,6 +164,7 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         eks=eks,
         tags=tags,
         protection=protection,
+        floor=ProtectionFloor.settle(protection, environment),
         shard_map=shard_map,
         central=central,
         audit=audit,

@@ -194,6 +194,7 @@ def test_consumer_function(eu: PreviewResult) -> None:
         "CENTRAL_DB_PORT",
         "CENTRAL_DB_NAME",
         "CENTRAL_DB_SECRET_ARN",
+        "CENTRAL_JURISDICTIONS",
     }
     assert env["CENTRAL_DB_HOST"] == eu.outputs["centralDatabaseEndpoint"]
 
@@ -293,12 +294,14 @@ def test_database_admits_postgres_only_from_the_consumer(eu: PreviewResult) -> N
     assert "ingress" not in db_sg["inputs"] or db_sg["inputs"]["ingress"] == []
 
 
-def test_database_protection_follows_config(changed_eu: PreviewResult) -> None:
+def test_database_protection_has_the_production_floor(changed_eu: PreviewResult) -> None:
+    # changed_eu relaxes every protection flag, but eu is production: the floor holds (and
+    # outside production the flags stand: tests/infra/test_protection_floor.py).
     cluster = by_name(changed_eu, "central-db")
-    assert cluster["inputs"]["deletionProtection"] is False
-    assert cluster["inputs"]["skipFinalSnapshot"] is True
-    assert "finalSnapshotIdentifier" not in cluster["inputs"]
-    assert cluster["options"]["protect"] is False
+    assert cluster["inputs"]["deletionProtection"] is True
+    assert cluster["inputs"]["skipFinalSnapshot"] is False
+    assert cluster["inputs"]["finalSnapshotIdentifier"] == "gdpr-platform-eu-central-final"
+    assert cluster["options"]["protect"] is True
 
 
 # --- bad config: one line naming the key ----------------------------------------------------

@@ -12,9 +12,14 @@ import pytest
 
 from app.shardmap import ShardMap
 from components.cidr import carve_subnets
-from components.config import ConfigError, ProtectionConfig, parse_config
+from components.config import (
+    ConfigError,
+    Environment,
+    ProtectionConfig,
+    ProtectionFloor,
+    parse_config,
+)
 from components.database import (
-    DataProtection,
     arn_in_region,
     cluster_parameters,
     parameter_group_family,
@@ -121,7 +126,8 @@ def test_data_protection(
     config = ProtectionConfig(
         deletion_protection=deletion, protect_resources=protect, skip_final_snapshot=skip
     )
-    got = DataProtection.for_stack(config, production=production)
+    environment = Environment.PRODUCTION if production else Environment.DEVELOPMENT
+    got = ProtectionFloor.settle(config, environment)
     assert (got.deletion_protection, got.skip_final_snapshot, got.protect) == expected
 
 

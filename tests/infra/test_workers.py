@@ -9,10 +9,11 @@ import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 
-from components.config import LambdaWorkerConfig
+from components.config import Environment, LambdaWorkerConfig, ProtectionConfig, ProtectionFloor
 from components.workers import QueueWorker, QueueWorkerArgs, lambda_code
 from tools.mocks import ResourceRecord, install
 
+FLOOR = ProtectionFloor.settle(ProtectionConfig(), Environment.PRODUCTION)
 TOPIC = "arn:aws:sns:eu-central-1:123456789012:alarms"
 
 
@@ -31,6 +32,7 @@ def build_worker(alarm_topic_arn: str | None) -> list[ResourceRecord]:
                 handler="app.shardmap.handler",
                 description="unit",
                 settings=LambdaWorkerConfig(),
+                protection=FLOOR,
                 vpc_id="vpc-1",
                 subnet_ids=["subnet-1"],
                 queues_key_arn="arn:aws:kms:eu-central-1:123456789012:key/q",
