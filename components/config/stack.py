@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ConfigDict, ValidationError
 
@@ -25,24 +25,25 @@ from components.config.shards import ShardsConfig, build_shard_map
 from components.config.tags import TagsConfig
 from policies.gdpr_pack.jurisdictions import JURISDICTION_REGIONS
 
-_M = TypeVar("_M", bound=Model)
 
-_TOP_LEVEL: dict[str, type[Model] | None] = {
-    "jurisdiction": None,
-    "environment": None,
-    "regions": RegionsConfig,
-    "network": NetworkConfig,
-    "shards": ShardsConfig,
-    "database": DatabaseConfig,
-    "eks": EksConfig,
-    "tags": TagsConfig,
-    "protection": ProtectionConfig,
-    "central": CentralConfig,
-    "audit": AuditConfig,
-    "app": AppConfig,
-    "edge": EdgeConfig,
-    "observability": ObservabilityConfig,
-}
+class _Sections(Model):
+    """Every section, in the order their defects are reported."""
+
+    regions: RegionsConfig
+    network: NetworkConfig
+    shards: ShardsConfig
+    database: DatabaseConfig
+    eks: EksConfig
+    tags: TagsConfig
+    protection: ProtectionConfig
+    central: CentralConfig
+    audit: AuditConfig
+    app: AppConfig
+    edge: EdgeConfig
+    observability: ObservabilityConfig
+
+
+_TOP_LEVEL = ("jurisdiction", "environment", *_Sections.model_fields)
 _REQUIRED = (
     "jurisdiction",
     "environment",
@@ -129,57 +130,35 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
             f"{', '.join(e.value for e in Environment)}",
         ) from None
 
-    regions = _section(raw, "regions", RegionsConfig)
-    network = _section(raw, "network", NetworkConfig)
-    shards = _section(raw, "shards", ShardsConfig)
-    database = _section(raw, "database", DatabaseConfig)
-    eks = _section(raw, "eks", EksConfig)
-    tags = _section(raw, "tags", TagsConfig)
-    protection = _section(raw, "protection", ProtectionConfig)
-    central = _section(raw, "central", CentralConfig)
-    audit = _section(raw, "audit", AuditConfig)
-    app = _section(raw, "app", AppConfig)
-    edge = _section(raw, "edge", EdgeConfig)
-    observability = _section(raw, "observability", ObservabilityConfig)
-
+    sections = _parse_sections(raw)
+    regions = sections.regions
     check_regions(jurisdiction, regions)
-    check_cidrs(regions, network)
-    check_eks(eks)
-    check_database(database, regions)
-    check_app(app)
-    check_edge(regions, edge)
-    shard_map = build_shard_map(jurisdiction, shards)
-    check_central(stack, central)
-    check_audit(audit)
-    check_observability(environment, observability)
+    check_cidrs(regions, sections.network)
+    check_eks(sections.eks)
+    check_database(sections.database, regions)
+    check_app(sections.app)
+    check_edge(regions, sections.edge)
+    shard_map = build_shard_map(jurisdiction, sections.shards)
+    check_central(stack, sections.central)
+    check_audit(sections.audit)
+    check_observability(environment, sections.observability)
 
     return StackConfig(
         stack=stack,
         jurisdiction=jurisdiction,
         environment=environment,
-        regions=regions,
-        network=network,
-        shards=shards,
-        database=database,
-        eks=eks,
-        tags=tags,
-        protection=protection,
-        floor=ProtectionFloor.settle(protection, environment),
+        floor=ProtectionFloor.settle(sections.protection, environment),
         shard_map=shard_map,
-        central=central,
-        audit=audit,
-        app=app,
-        edge=edge,
-        observability=observability,
+        **dict(sections),
     )
 
 
-def _section(raw: Mapping[str, Any], key: str, model: type[_M]) -> _M:
-    value = _decode(key, raw.get(key) or {})
+def _parse_sections(raw: Mapping[str, Any]) -> _Sections:
+    values = {key: _decode(key, raw.get(key) or {}) for key in _Sections.model_fields}
     try:
-        return model.model_validate(value)
+        return _Sections.model_validate(values)
     except ValidationError as exc:
-        raise _config_error(key, exc) from None
+        raise _config_error(exc) from None
 
 
 def _decode(key: str, value: Any) -> Any:
@@ -191,10 +170,11 @@ def _decode(key: str, value: Any) -> Any:
     return value
 
 
-def _config_error(section: str, exc: ValidationError) -> ConfigError:
+def _config_error(exc: ValidationError) -> ConfigError:
     first = exc.errors()[0]
-    key = section
-    for part in first["loc"]:
+    section, *path = first["loc"]
+    key = str(section)
+    for part in path:
         key += f"[{part}]" if isinstance(part, int) else f".{part}"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
