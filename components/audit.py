@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import AuditConfig, ProtectionFloor
+from components.keys import KeyArns
 from components.workers import QueueWorker, QueueWorkerArgs, deny_insecure_transport
 
 SHIPPER_HANDLER = "app.lambdas.audit_shipper.handler"
@@ -40,10 +41,7 @@ class AuditPipelineArgs:
     protection: ProtectionFloor
     vpc_id: pulumi.Input[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
-    audit_key_arn: pulumi.Input[str]
-    queues_key_arn: pulumi.Input[str]
-    secrets_key_arn: pulumi.Input[str]
-    logs_key_arn: pulumi.Input[str]
+    keys: KeyArns
     code: pulumi.AssetArchive
     #: The region's layer with the handlers' third-party packages.
     layer_arn: pulumi.Input[str] | None = None
@@ -120,7 +118,7 @@ class AuditPipeline(pulumi.ComponentResource):
                 aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                     apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
                         sse_algorithm="aws:kms",
-                        kms_master_key_id=args.audit_key_arn,
+                        kms_master_key_id=args.keys.audit,
                     ),
                     # One data key per bucket and period instead of per object: far fewer
                     # KMS calls for many small PDFs.
@@ -183,7 +181,7 @@ class AuditPipeline(pulumi.ComponentResource):
         )
 
     def _create_bucket_policy(self) -> None:
-        policy = pulumi.Output.all(self.bucket.arn, self._args.audit_key_arn).apply(
+        policy = pulumi.Output.all(self.bucket.arn, self._args.keys.audit).apply(
             lambda v: json.dumps(audit_bucket_policy(v[0], v[1]))
         )
         aws.s3.BucketPolicy(
@@ -204,7 +202,7 @@ class AuditPipeline(pulumi.ComponentResource):
                 f"Credential for the audit institution at {args.settings.institution_url} "
                 f"({args.jurisdiction}); set by an operator, never by Pulumi"
             ),
-            kms_key_id=args.secrets_key_arn,
+            kms_key_id=args.keys.secrets,
             recovery_window_in_days=30,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protection.protect),
         )
@@ -212,7 +210,7 @@ class AuditPipeline(pulumi.ComponentResource):
     def _create_shipper(self) -> None:
         args = self._args
         extra = pulumi.Output.all(
-            self.bucket.arn, args.audit_key_arn, self.institution_secret.arn
+            self.bucket.arn, args.keys.audit, self.institution_secret.arn
         ).apply(lambda v: _shipper_statements(v[0], v[1], v[2]))
         self.shipper = QueueWorker(
             f"{self._name}-shipper",
@@ -224,9 +222,7 @@ class AuditPipeline(pulumi.ComponentResource):
                 protection=args.protection,
                 vpc_id=args.vpc_id,
                 subnet_ids=args.private_subnet_ids,
-                queues_key_arn=args.queues_key_arn,
-                secrets_key_arn=args.secrets_key_arn,
-                logs_key_arn=args.logs_key_arn,
+                keys=args.keys,
                 log_group_name=f"/gdpr-platform/{args.stack}/lambda/audit-shipper",
                 code=args.code,
                 layer_arns=[args.layer_arn] if args.layer_arn is not None else [],

@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import CentralConfig, DataClassification, ProtectionFloor
+from components.keys import KeyArns
 from components.tagging import classification
 from components.workers import QueueWorker, QueueWorkerArgs, deny_insecure_transport
 from policies.gdpr_pack.jurisdictions import JURISDICTIONS
@@ -43,10 +44,7 @@ class CentralHubArgs:
     vpc_cidr: str
     private_subnet_ids: Sequence[pulumi.Input[str]]
     isolated_subnet_ids: Sequence[pulumi.Input[str]]
-    queues_key_arn: pulumi.Input[str]
-    secrets_key_arn: pulumi.Input[str]
-    logs_key_arn: pulumi.Input[str]
-    database_key_arn: pulumi.Input[str]
+    keys: KeyArns
     code: pulumi.AssetArchive
     #: The region's layer with the handlers' third-party packages.
     layer_arn: pulumi.Input[str] | None = None
@@ -82,7 +80,7 @@ class CentralHub(pulumi.ComponentResource):
         self.queue_url = self.consumer.queue.url
         self.queue_arn = self.consumer.queue.arn
         # Producers encrypt with this key when they send (SSE-KMS on the queue).
-        self.queue_key_arn = pulumi.Output.from_input(args.queues_key_arn)
+        self.queue_key_arn = pulumi.Output.from_input(args.keys.queues)
         self.database_endpoint = self.cluster.endpoint
         self.register_outputs(
             {
@@ -129,7 +127,7 @@ class CentralHub(pulumi.ComponentResource):
             f"{self._name}-db-logs",
             name=f"/aws/rds/cluster/{self._cluster_identifier}/postgresql",
             retention_in_days=args.settings.consumer.log_retention_days,
-            kms_key_id=args.logs_key_arn,
+            kms_key_id=args.keys.logs,
             tags=_PSEUDONYMIZED,
             opts=self._child,
         )
@@ -144,10 +142,10 @@ class CentralHub(pulumi.ComponentResource):
             # A single-region cluster (not a global database), so AWS may manage the
             # password: rotated, in Secrets Manager, on our secrets CMK, never in state.
             manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.secrets_key_arn,
+            master_user_secret_kms_key_id=args.keys.secrets,
             iam_database_authentication_enabled=True,
             storage_encrypted=True,  # defaults to false for provisioned clusters
-            kms_key_id=args.database_key_arn,
+            kms_key_id=args.keys.database,
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
                 min_capacity=db.min_acu,
                 max_capacity=db.max_acu,
@@ -180,7 +178,7 @@ class CentralHub(pulumi.ComponentResource):
                 db_subnet_group_name=subnet_group.name,
                 publicly_accessible=False,
                 performance_insights_enabled=True,
-                performance_insights_kms_key_id=args.database_key_arn,
+                performance_insights_kms_key_id=args.keys.database,
                 auto_minor_version_upgrade=True,
                 copy_tags_to_snapshot=True,
                 tags=_PSEUDONYMIZED,
@@ -216,9 +214,7 @@ class CentralHub(pulumi.ComponentResource):
                 protection=args.protection,
                 vpc_id=args.vpc_id,
                 subnet_ids=args.private_subnet_ids,
-                queues_key_arn=args.queues_key_arn,
-                secrets_key_arn=args.secrets_key_arn,
-                logs_key_arn=args.logs_key_arn,
+                keys=args.keys,
                 log_group_name=f"/gdpr-platform/{args.stack}/lambda/central-consumer",
                 code=args.code,
                 layer_arns=[args.layer_arn] if args.layer_arn is not None else [],

@@ -12,7 +12,7 @@ empty until those tiers are merged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,17 +52,6 @@ def api_role_name(stack: str, region: str) -> str:
 
 
 @dataclass
-class RegionalDataSignals:
-    """Identifiers of other tiers' resources in one region, for dashboards and alarms."""
-
-    db_cluster_ids: Sequence[pulumi.Input[str]] = field(default_factory=list)
-    replica_cluster_ids: Sequence[pulumi.Input[str]] = field(default_factory=list)
-    queue_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
-    dlq_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
-    function_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
-
-
-@dataclass
 class ComputeInputs:
     """What other tiers hand to this one, by region (missing regions mean "nothing yet")."""
 
@@ -71,7 +60,8 @@ class ComputeInputs:
     permissions: Mapping[str, ApiPermissions] = field(default_factory=dict)
     #: The shard map with endpoints (data tier); the config's layout until then.
     shard_map_json: pulumi.Input[str] | None = None
-    signals: Mapping[str, RegionalDataSignals] = field(default_factory=dict)
+    #: The data tiers' signals per region; the load balancer is added here.
+    signals: Mapping[str, RegionalSignals] = field(default_factory=dict)
     #: More GDPR_API_* settings per region for the API and the outbox worker, e.g.
     #: GDPR_API_AUDIT_BUCKET, GDPR_API_CENTRAL_QUEUE_URL, GDPR_API_CENTRAL_QUEUE_REGION.
     settings: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
@@ -165,7 +155,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
         RegionalLogsArgs(
             region=name,
             cluster_name=eks_name,
-            logs_key_arn=region.keys.arns["logs"],
+            logs_key_arn=region.keys.arns.logs,
             retention_days=cfg.observability.log_retention_days,
         ),
         opts=in_region,
@@ -178,7 +168,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             version=cfg.eks.version,
             vpc_id=region.network.vpc.id,
             private_subnet_ids=region.network.private_subnet_ids,
-            eks_key_arn=region.keys.arns["eks"],
+            eks_key_arn=region.keys.arns.eks,
             instance_types=list(cfg.eks.instance_types),
             min_size=cfg.eks.min_size,
             desired_size=cfg.eks.desired_size,
@@ -230,7 +220,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
         audit_bucket_arn=extra.audit_bucket_arn,
         central_queue_arn=extra.central_queue_arn,
         central_queue_key_arn=extra.central_queue_key_arn,
-        kms_key_arns=[region.keys.arns["audit"], region.keys.arns["secrets"], *extra.kms_key_arns],
+        kms_key_arns=[region.keys.arns.audit, region.keys.arns.secrets, *extra.kms_key_arns],
     )
     app = cfg.app
     workload = ApiWorkload(
@@ -273,23 +263,15 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
         provider=region.provider,
         k8s_provider=cluster.k8s_provider,
     )
-    data = inputs.signals.get(name, RegionalDataSignals())
-    signals = RegionalSignals(
-        region=name,
-        load_balancer_arn_suffix=origin.load_balancer.arn_suffix,
-        target_group_arn_suffix=origin.target_group.arn_suffix,
-        db_cluster_ids=data.db_cluster_ids,
-        replica_cluster_ids=data.replica_cluster_ids,
-        queue_names=data.queue_names,
-        dlq_names=data.dlq_names,
-        function_names=data.function_names,
+    signals = inputs.signals.get(name, RegionalSignals(region=name)).with_load_balancer(
+        origin.load_balancer.arn_suffix, origin.target_group.arn_suffix
     )
     monitoring = RegionalMonitoring(
         f"monitoring-{name}",
         RegionalMonitoringArgs(
             signals=signals,
             stack=cfg.stack,
-            queues_key_arn=region.keys.arns["queues"],
+            queues_key_arn=region.keys.arns.queues,
             error_rate_percent=cfg.observability.api_error_rate_percent,
             replication_lag_ms=cfg.observability.replication_lag_ms,
             alarm_emails=list(cfg.observability.alarm_emails),

@@ -23,6 +23,7 @@ import pulumi_random as random
 from app.shardmap import RegionEndpoints
 from components.config import DataClassification, ProtectionFloor
 from components.iam_documents import service_trust_policy
+from components.keys import KeyArns
 from components.tagging import classification
 
 ENGINE = "aurora-postgresql"
@@ -225,9 +226,8 @@ class ShardRegion:
     region: str
     provider: aws.Provider
     base: DatabaseRegion
-    database_key_arn: pulumi.Input[str]
-    secrets_key_arn: pulumi.Input[str]
-    logs_key_arn: pulumi.Input[str]
+    #: The region's CMKs: database (storage, Performance Insights), secrets, logs.
+    keys: KeyArns
 
 
 # -- one shard ----------------------------------------------------------------------------
@@ -346,10 +346,10 @@ class ShardDatabase(pulumi.ComponentResource):
             name=f"{args.identifier_prefix}/{args.shard}/master",
             description=f"Master credential of Aurora global database {self._identifier} "
             "(break-glass; applications use IAM database authentication)",
-            kms_key_id=primary.secrets_key_arn,
+            kms_key_id=primary.keys.secrets,
             # Replicas only in the jurisdiction's other regions, each under its own CMK.
             replicas=[
-                aws.secretsmanager.SecretReplicaArgs(region=s.region, kms_key_id=s.secrets_key_arn)
+                aws.secretsmanager.SecretReplicaArgs(region=s.region, kms_key_id=s.keys.secrets)
                 for s in args.secondaries
             ],
             recovery_window_in_days=30 if args.protection.protect else 7,
@@ -432,7 +432,7 @@ class ShardDatabase(pulumi.ComponentResource):
             master_password_wo_version=args.password_version if primary else None,
             port=args.port,
             storage_encrypted=True,
-            kms_key_id=where.database_key_arn,
+            kms_key_id=where.keys.database,
             iam_database_authentication_enabled=True,
             backup_retention_period=args.backup_retention_days,
             preferred_backup_window="02:00-03:00",
@@ -458,7 +458,7 @@ class ShardDatabase(pulumi.ComponentResource):
             f"{self._name}-{where.region}-postgresql",
             name=f"/aws/rds/cluster/{identifier}/postgresql",
             retention_in_days=self._args.log_retention_days,
-            kms_key_id=where.logs_key_arn,
+            kms_key_id=where.keys.logs,
             tags={"shard": self._args.shard},
             opts=self._in(where),
         )
@@ -540,7 +540,7 @@ class ShardDatabase(pulumi.ComponentResource):
             # Members of a global database move versions together, through the global cluster.
             auto_minor_version_upgrade=False,
             performance_insights_enabled=True,
-            performance_insights_kms_key_id=where.database_key_arn,
+            performance_insights_kms_key_id=where.keys.database,
             performance_insights_retention_period=args.performance_insights_retention_days,
             monitoring_interval=monitoring,
             monitoring_role_arn=where.base.monitoring_role_arn if monitoring else None,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pulumi
@@ -93,13 +93,27 @@ PURPOSES: Mapping[str, KeyPurpose] = {
 }
 
 
+@dataclass(frozen=True)
+class KeyArns:
+    """One region's CMKs by purpose (the fields are :data:`PURPOSES`' keys)."""
+
+    database: pulumi.Input[str]
+    secrets: pulumi.Input[str]
+    logs: pulumi.Input[str]
+    queues: pulumi.Input[str]
+    audit: pulumi.Input[str]
+    eks: pulumi.Input[str]
+
+    def by_purpose(self) -> dict[str, pulumi.Input[str]]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 @dataclass
 class RegionalKeysArgs:
     region: str
     alias_prefix: str
     #: ``protect`` and, in production, ``retain_on_delete``: data outlives its key otherwise.
     protection: ProtectionFloor
-    purposes: Sequence[str] = field(default_factory=lambda: list(PURPOSES))
     deletion_window_in_days: int = 30
     rotation_period_in_days: int = 365
 
@@ -209,7 +223,7 @@ class RegionalKeys(pulumi.ComponentResource):
     """One CMK (with alias) per purpose in one region."""
 
     keys: dict[str, aws.kms.Key]
-    arns: dict[str, pulumi.Output[str]]
+    arns: KeyArns
 
     def __init__(
         self,
@@ -218,16 +232,12 @@ class RegionalKeys(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("gdpr-platform:keys:RegionalKeys", name, None, opts)
-        unknown = [p for p in args.purposes if p not in PURPOSES]
-        if unknown:
-            raise ValueError(f"unknown key purpose(s) {unknown}; known: {sorted(PURPOSES)}")
         child = pulumi.ResourceOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
         partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self))
 
         self.keys = {}
-        self.arns = {}
-        for purpose_name in args.purposes:
+        for purpose_name in PURPOSES:
             purpose = PURPOSES[purpose_name]
             policy = _render_policy(purpose, args.region, identity.account_id, partition.partition)
             key = aws.kms.Key(
@@ -252,6 +262,5 @@ class RegionalKeys(pulumi.ComponentResource):
                 opts=child,
             )
             self.keys[purpose_name] = key
-            self.arns[purpose_name] = key.arn
-
-        self.register_outputs({"arns": self.arns})
+        self.arns = KeyArns(**{purpose: key.arn for purpose, key in self.keys.items()})
+        self.register_outputs({"arns": self.arns.by_purpose()})

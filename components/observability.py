@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -95,14 +95,18 @@ class RegionalLogs(pulumi.ComponentResource):
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class RegionalSignals:
-    """The identifiers a region's dashboard and alarms watch."""
+    """The identifiers a region's dashboard and alarms watch.
+
+    The data tiers fill in theirs; the compute tier adds its load balancer
+    (:meth:`with_load_balancer`) before the region's monitoring is built.
+    """
 
     region: str
     #: ``app/<name>/<id>`` of the API's load balancer and its target group.
-    load_balancer_arn_suffix: pulumi.Input[str]
-    target_group_arn_suffix: pulumi.Input[str]
+    load_balancer_arn_suffix: pulumi.Input[str] | None = None
+    target_group_arn_suffix: pulumi.Input[str] | None = None
     #: Aurora clusters in this region (data tier).
     db_cluster_ids: Sequence[pulumi.Input[str]] = field(default_factory=list)
     #: Secondary (replica) clusters, which report AuroraGlobalDBReplicationLag.
@@ -111,6 +115,17 @@ class RegionalSignals:
     queue_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
     dlq_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
     function_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
+
+    def with_load_balancer(
+        self,
+        load_balancer_arn_suffix: pulumi.Input[str],
+        target_group_arn_suffix: pulumi.Input[str],
+    ) -> RegionalSignals:
+        return replace(
+            self,
+            load_balancer_arn_suffix=load_balancer_arn_suffix,
+            target_group_arn_suffix=target_group_arn_suffix,
+        )
 
 
 @dataclass
@@ -361,6 +376,9 @@ class RegionalMonitoring(pulumi.ComponentResource):
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
         region = args.signals.region
+        if args.signals.load_balancer_arn_suffix is None:
+            raise ValueError(f"{name}: the signals of {region} name no load balancer to watch")
+        self._load_balancer: pulumi.Input[str] = args.signals.load_balancer_arn_suffix
         self._create_topic()
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
@@ -421,7 +439,7 @@ class RegionalMonitoring(pulumi.ComponentResource):
             return aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
                 namespace="AWS/ApplicationELB",
                 metric_name=metric,
-                dimensions={"LoadBalancer": signals.load_balancer_arn_suffix},
+                dimensions={"LoadBalancer": self._load_balancer},
                 period=PERIOD_SECONDS,
                 stat="Sum",
             )

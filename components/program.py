@@ -18,7 +18,7 @@ from components.central import (
     CentralHubReferenceArgs,
 )
 from components.cidr import carve_subnets
-from components.compute_tier import ComputeInputs, RegionalDataSignals, build_compute_tier
+from components.compute_tier import ComputeInputs, build_compute_tier
 from components.config import StackConfig
 from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, LinkEnd
 from components.database import (
@@ -33,6 +33,7 @@ from components.database import (
 )
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
+from components.observability import RegionalSignals
 from components.providers import regional_providers
 from components.shardmap_parameter import (
     ParameterRegion,
@@ -105,7 +106,7 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
             az_count=cfg.network.az_count,
             nat_mode=cfg.network.nat_mode,
             flow_log_retention_days=cfg.network.flow_log_retention_days,
-            logs_key_arn=keys.arns["logs"],
+            logs_key_arn=keys.arns.logs,
         ),
         opts=in_region,
     )
@@ -141,10 +142,7 @@ def _build_central(
             vpc_cidr=cfg.network.vpc_cidrs[primary.name],
             private_subnet_ids=primary.network.private_subnet_ids,
             isolated_subnet_ids=primary.network.isolated_subnet_ids,
-            queues_key_arn=primary.keys.arns["queues"],
-            secrets_key_arn=primary.keys.arns["secrets"],
-            logs_key_arn=primary.keys.arns["logs"],
-            database_key_arn=primary.keys.arns["database"],
+            keys=primary.keys.arns,
             code=code,
             layer_arn=layer_arn,
         ),
@@ -179,10 +177,7 @@ def _build_audit(
             protection=cfg.floor,
             vpc_id=region.network.vpc.id,
             private_subnet_ids=region.network.private_subnet_ids,
-            audit_key_arn=region.keys.arns["audit"],
-            queues_key_arn=region.keys.arns["queues"],
-            secrets_key_arn=region.keys.arns["secrets"],
-            logs_key_arn=region.keys.arns["logs"],
+            keys=region.keys.arns,
             code=code,
             layer_arn=layer_arn,
         ),
@@ -213,7 +208,7 @@ def _outputs(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[str, Any]:
         "regions": list(cfg.regions.all),
         "vpcIds": {name: r.network.vpc.id for name, r in regions.items()},
         "privateSubnetIds": {name: r.network.private_subnet_ids for name, r in regions.items()},
-        "kmsKeyArns": {name: dict(r.keys.arns) for name, r in regions.items()},
+        "kmsKeyArns": {name: r.keys.arns.by_purpose() for name, r in regions.items()},
     }
 
 
@@ -286,9 +281,7 @@ def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> DataTie
             region=name,
             provider=r.provider,
             base=bases[name],
-            database_key_arn=r.keys.arns["database"],
-            secrets_key_arn=r.keys.arns["secrets"],
-            logs_key_arn=r.keys.arns["logs"],
+            keys=r.keys.arns,
         )
         for name, r in regions.items()
     }
@@ -376,9 +369,9 @@ def _pseudonym_key(cfg: StackConfig, regions: Mapping[str, Region]) -> aws.secre
         "pseudonym-key",
         name=f"{PROJECT}/{cfg.stack}/pseudonym-key",
         description="HMAC key for the user pseudonyms in central events",
-        kms_key_id=primary.keys.arns["secrets"],
+        kms_key_id=primary.keys.arns.secrets,
         replicas=[
-            aws.secretsmanager.SecretReplicaArgs(region=name, kms_key_id=r.keys.arns["secrets"])
+            aws.secretsmanager.SecretReplicaArgs(region=name, kms_key_id=r.keys.arns.secrets)
             for name, r in regions.items()
             if not r.is_primary
         ],
@@ -411,7 +404,7 @@ def _compute_inputs(
     primary = cfg.regions.primary
     hub_queue = central.consumer if isinstance(central, CentralHub) else None
     permissions: dict[str, ApiPermissions] = {}
-    signals: dict[str, RegionalDataSignals] = {}
+    signals: dict[str, RegionalSignals] = {}
     settings: dict[str, dict[str, pulumi.Input[str]]] = {}
     for region in cfg.regions.all:
         audit = audits[region]
@@ -434,7 +427,8 @@ def _compute_inputs(
         )
         workers = [audit.shipper] + ([hub_queue] if hub_queue and region == primary else [])
         local = [s.clusters[region].id for s in data.shards]
-        signals[region] = RegionalDataSignals(
+        signals[region] = RegionalSignals(
+            region=region,
             db_cluster_ids=local if region == primary else [],
             replica_cluster_ids=local if region != primary else [],
             queue_names=[w.queue.name for w in workers],
@@ -443,7 +437,7 @@ def _compute_inputs(
         )
         settings[region] = {
             "GDPR_API_AUDIT_BUCKET": audit.bucket.bucket,
-            "GDPR_API_AUDIT_KMS_KEY_ID": regions[region].keys.arns["audit"],
+            "GDPR_API_AUDIT_KMS_KEY_ID": regions[region].keys.arns.audit,
             "GDPR_API_CENTRAL_QUEUE_URL": central.queue_url,
             "GDPR_API_CENTRAL_QUEUE_REGION": central.queue_arn.apply(lambda a: a.split(":")[3]),
             "GDPR_API_PSEUDONYM_KEY_SECRET_ID": _in_region(pseudonym_key.arn, primary, region),

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from components.config import LambdaWorkerConfig, ProtectionFloor
 from components.iam_documents import service_trust_policy
+from components.keys import KeyArns
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 LAMBDA_RUNTIME = "python3.12"
@@ -92,9 +93,8 @@ class QueueWorkerArgs:
     protection: ProtectionFloor
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
-    queues_key_arn: pulumi.Input[str]
-    secrets_key_arn: pulumi.Input[str]
-    logs_key_arn: pulumi.Input[str]
+    #: The region's CMKs: queues (both queues), secrets (environment), logs (log group).
+    keys: KeyArns
     #: A fixed, readable log group name; the function logs there through ``logging_config``.
     log_group_name: str
     code: pulumi.AssetArchive
@@ -165,7 +165,7 @@ class QueueWorker(pulumi.ComponentResource):
         holding = pulumi.ResourceOptions(parent=self, protect=args.protection.protect)
         self.dead_letter_queue = aws.sqs.Queue(
             f"{self._name}-dlq",
-            kms_master_key_id=args.queues_key_arn,
+            kms_master_key_id=args.keys.queues,
             kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
             message_retention_seconds=DLQ_RETENTION_SECONDS,
             tags=dict(args.tags),
@@ -178,7 +178,7 @@ class QueueWorker(pulumi.ComponentResource):
         )
         self.queue = aws.sqs.Queue(
             f"{self._name}-queue",
-            kms_master_key_id=args.queues_key_arn,
+            kms_master_key_id=args.keys.queues,
             kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
             # AWS: at least six times the function timeout plus the batching window, or a
@@ -211,7 +211,7 @@ class QueueWorker(pulumi.ComponentResource):
             f"{self._name}-logs",
             name=self._args.log_group_name,
             retention_in_days=self._args.settings.log_retention_days,
-            kms_key_id=self._args.logs_key_arn,
+            kms_key_id=self._args.keys.logs,
             tags=dict(self._args.tags),
             opts=self._child,
         )
@@ -236,8 +236,8 @@ class QueueWorker(pulumi.ComponentResource):
         )
         policy = pulumi.Output.all(
             self.queue.arn,
-            args.queues_key_arn,
-            args.secrets_key_arn,
+            args.keys.queues,
+            args.keys.secrets,
             self.log_group.arn,
             args.extra_statements,
         ).apply(lambda v: json.dumps(_worker_policy(v[0], v[1], v[2], v[3], v[4])))
@@ -273,7 +273,7 @@ class QueueWorker(pulumi.ComponentResource):
             timeout=settings.timeout_seconds,
             reserved_concurrent_executions=settings.reserved_concurrency,
             # The environment names secrets and endpoints: encrypt it with our CMK.
-            kms_key_arn=args.secrets_key_arn,
+            kms_key_arn=args.keys.secrets,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment)),
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(
                 subnet_ids=list(args.subnet_ids),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import fields
 from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
 
-from components.keys import PURPOSES
+from components.keys import PURPOSES, KeyArns
 from tests.infra.conftest import by_arn, of_type, policy_doc
 from tools.preview import PreviewResult
 
@@ -218,3 +219,9 @@ def test_alarm_topics_are_on_a_key_cloudwatch_may_use(stack: PreviewResult) -> N
         key = _key_of(stack, topic)
         assert key["region"] == topic["region"]
         assert "cloudwatch.amazonaws.com" in _service_principals(key), (topic["name"], key["name"])
+
+
+def test_the_typed_key_set_is_every_purpose(stack: PreviewResult) -> None:
+    assert [f.name for f in fields(KeyArns)] == list(PURPOSES)
+    for region, arns in stack.outputs["kmsKeyArns"].items():
+        assert list(arns) == list(PURPOSES), region

@@ -10,9 +10,13 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 
 from components.config import Environment, LambdaWorkerConfig, ProtectionConfig, ProtectionFloor
+from components.keys import PURPOSES, KeyArns
 from components.workers import QueueWorker, QueueWorkerArgs, lambda_code
 from tools.mocks import ResourceRecord, install
 
+KEYS = KeyArns(
+    **{p: f"arn:aws:kms:eu-central-1:123456789012:key/{p}" for p in PURPOSES},
+)
 FLOOR = ProtectionFloor.settle(ProtectionConfig(), Environment.PRODUCTION)
 TOPIC = "arn:aws:sns:eu-central-1:123456789012:alarms"
 
@@ -35,9 +39,7 @@ def build_worker(alarm_topic_arn: str | None) -> list[ResourceRecord]:
                 protection=FLOOR,
                 vpc_id="vpc-1",
                 subnet_ids=["subnet-1"],
-                queues_key_arn="arn:aws:kms:eu-central-1:123456789012:key/q",
-                secrets_key_arn="arn:aws:kms:eu-central-1:123456789012:key/s",
-                logs_key_arn="arn:aws:kms:eu-central-1:123456789012:key/l",
+                keys=KEYS,
                 log_group_name="/unit/w",
                 code=lambda_code(),
                 alarm_topic_arn=alarm_topic_arn,
