@@ -15,16 +15,14 @@ each file, which ends in the DLQ and raises the alarm: nothing is lost.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.config import AuditConfig, ProtectionFloor
-from components.keys import KeyArns
-from components.workers import QueueWorker, QueueWorkerArgs, deny_insecure_transport
+from components.config import AuditConfig
+from components.workers import QueueWorker, QueueWorkerArgs, WorkerSite, deny_insecure_transport
 
 SHIPPER_HANDLER = "app.lambdas.audit_shipper.handler"
 OBJECT_CREATED = "s3:ObjectCreated:*"
@@ -32,20 +30,11 @@ OBJECT_CREATED = "s3:ObjectCreated:*"
 
 @dataclass
 class AuditPipelineArgs:
-    stack: str
     jurisdiction: str
-    region: str
     settings: AuditConfig
-    #: The bucket, the institution's secret and the queues: `pulumi destroy` must not drop
-    #: audit files or the credential that delivers them.
-    protection: ProtectionFloor
-    vpc_id: pulumi.Input[str]
-    private_subnet_ids: Sequence[pulumi.Input[str]]
-    keys: KeyArns
-    code: pulumi.AssetArchive
-    #: The region's layer with the handlers' third-party packages.
-    layer_arn: pulumi.Input[str] | None = None
-    alarm_topic_arn: pulumi.Input[str] | None = None
+    #: The region's worker site; its floor also protects the bucket and the institution's
+    #: secret: `pulumi destroy` must not drop audit files or the credential that ships them.
+    site: WorkerSite
 
 
 class AuditPipeline(pulumi.ComponentResource):
@@ -90,7 +79,7 @@ class AuditPipeline(pulumi.ComponentResource):
             # Object lock can only be switched on when the bucket is created.
             object_lock_enabled=self._args.settings.object_lock.enabled,
             force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protection.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=self._args.site.protection.protect),
         )
 
     def _create_bucket_controls(self) -> None:
@@ -118,7 +107,7 @@ class AuditPipeline(pulumi.ComponentResource):
                 aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                     apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
                         sse_algorithm="aws:kms",
-                        kms_master_key_id=args.keys.audit,
+                        kms_master_key_id=args.site.keys.audit,
                     ),
                     # One data key per bucket and period instead of per object: far fewer
                     # KMS calls for many small PDFs.
@@ -181,7 +170,7 @@ class AuditPipeline(pulumi.ComponentResource):
         )
 
     def _create_bucket_policy(self) -> None:
-        policy = pulumi.Output.all(self.bucket.arn, self._args.keys.audit).apply(
+        policy = pulumi.Output.all(self.bucket.arn, self._args.site.keys.audit).apply(
             lambda v: json.dumps(audit_bucket_policy(v[0], v[1]))
         )
         aws.s3.BucketPolicy(
@@ -202,30 +191,23 @@ class AuditPipeline(pulumi.ComponentResource):
                 f"Credential for the audit institution at {args.settings.institution_url} "
                 f"({args.jurisdiction}); set by an operator, never by Pulumi"
             ),
-            kms_key_id=args.keys.secrets,
+            kms_key_id=args.site.keys.secrets,
             recovery_window_in_days=30,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protection.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.site.protection.protect),
         )
 
     def _create_shipper(self) -> None:
         args = self._args
         extra = pulumi.Output.all(
-            self.bucket.arn, args.keys.audit, self.institution_secret.arn
+            self.bucket.arn, args.site.keys.audit, self.institution_secret.arn
         ).apply(lambda v: _shipper_statements(v[0], v[1], v[2]))
-        self.shipper = QueueWorker(
+        self.shipper = args.site.queue_worker(
             f"{self._name}-shipper",
             QueueWorkerArgs(
-                region=args.region,
                 handler=SHIPPER_HANDLER,
                 description="Audit shipper: new audit files to the institution",
                 settings=args.settings.shipper,
-                protection=args.protection,
-                vpc_id=args.vpc_id,
-                subnet_ids=args.private_subnet_ids,
-                keys=args.keys,
-                log_group_name=f"/gdpr-platform/{args.stack}/lambda/audit-shipper",
-                code=args.code,
-                layer_arns=[args.layer_arn] if args.layer_arn is not None else [],
+                log_name="audit-shipper",
                 environment={
                     "INSTITUTION_URL": args.settings.institution_url,
                     "INSTITUTION_CREDENTIAL_SECRET_ARN": self.institution_secret.arn,
@@ -233,7 +215,6 @@ class AuditPipeline(pulumi.ComponentResource):
                     "JURISDICTION": args.jurisdiction,
                 },
                 extra_statements=extra,
-                alarm_topic_arn=args.alarm_topic_arn,
             ),
             opts=self._child,
         )

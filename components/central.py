@@ -21,10 +21,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config import CentralConfig, DataClassification, ProtectionFloor
-from components.keys import KeyArns
+from components.config import CentralConfig, DataClassification
 from components.tagging import classification
-from components.workers import QueueWorker, QueueWorkerArgs, deny_insecure_transport
+from components.workers import QueueWorkerArgs, WorkerSite, deny_insecure_transport
 from policies.gdpr_pack.jurisdictions import JURISDICTIONS
 
 CONSUMER_HANDLER = "app.lambdas.central_consumer.handler"
@@ -36,19 +35,11 @@ _PSEUDONYMIZED = classification(DataClassification.PSEUDONYMIZED.value)
 
 @dataclass
 class CentralHubArgs:
-    stack: str
-    region: str
     settings: CentralConfig
-    protection: ProtectionFloor
-    vpc_id: pulumi.Input[str]
     vpc_cidr: str
-    private_subnet_ids: Sequence[pulumi.Input[str]]
     isolated_subnet_ids: Sequence[pulumi.Input[str]]
-    keys: KeyArns
-    code: pulumi.AssetArchive
-    #: The region's layer with the handlers' third-party packages.
-    layer_arn: pulumi.Input[str] | None = None
-    alarm_topic_arn: pulumi.Input[str] | None = None
+    #: The primary region's worker site; its floor also protects the central database.
+    site: WorkerSite
 
 
 class CentralHub(pulumi.ComponentResource):
@@ -70,7 +61,7 @@ class CentralHub(pulumi.ComponentResource):
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
         # The cluster identifier is fixed so its log group can exist (encrypted) first.
-        self._cluster_identifier = f"gdpr-platform-{args.stack}-central"
+        self._cluster_identifier = f"gdpr-platform-{args.site.stack}-central"
 
         self._create_database()
         self._create_consumer()
@@ -80,7 +71,7 @@ class CentralHub(pulumi.ComponentResource):
         self.queue_url = self.consumer.queue.url
         self.queue_arn = self.consumer.queue.arn
         # Producers encrypt with this key when they send (SSE-KMS on the queue).
-        self.queue_key_arn = pulumi.Output.from_input(args.keys.queues)
+        self.queue_key_arn = pulumi.Output.from_input(args.site.keys.queues)
         self.database_endpoint = self.cluster.endpoint
         self.register_outputs(
             {
@@ -95,11 +86,11 @@ class CentralHub(pulumi.ComponentResource):
     def _create_database(self) -> None:
         args = self._args
         db = args.settings.database
-        protection = args.protection
+        protection = args.site.protection
         protected = pulumi.ResourceOptions(parent=self, protect=protection.protect)
         self.db_security_group = aws.ec2.SecurityGroup(
             f"{self._name}-db-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args.site.vpc_id,
             description="Central database: PostgreSQL from the consumer Lambda only",
             tags=_PSEUDONYMIZED,
             opts=self._child,
@@ -127,7 +118,7 @@ class CentralHub(pulumi.ComponentResource):
             f"{self._name}-db-logs",
             name=f"/aws/rds/cluster/{self._cluster_identifier}/postgresql",
             retention_in_days=args.settings.consumer.log_retention_days,
-            kms_key_id=args.keys.logs,
+            kms_key_id=args.site.keys.logs,
             tags=_PSEUDONYMIZED,
             opts=self._child,
         )
@@ -142,10 +133,10 @@ class CentralHub(pulumi.ComponentResource):
             # A single-region cluster (not a global database), so AWS may manage the
             # password: rotated, in Secrets Manager, on our secrets CMK, never in state.
             manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.keys.secrets,
+            master_user_secret_kms_key_id=args.site.keys.secrets,
             iam_database_authentication_enabled=True,
             storage_encrypted=True,  # defaults to false for provisioned clusters
-            kms_key_id=args.keys.database,
+            kms_key_id=args.site.keys.database,
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
                 min_capacity=db.min_acu,
                 max_capacity=db.max_acu,
@@ -178,7 +169,7 @@ class CentralHub(pulumi.ComponentResource):
                 db_subnet_group_name=subnet_group.name,
                 publicly_accessible=False,
                 performance_insights_enabled=True,
-                performance_insights_kms_key_id=args.keys.database,
+                performance_insights_kms_key_id=args.site.keys.database,
                 auto_minor_version_upgrade=True,
                 copy_tags_to_snapshot=True,
                 tags=_PSEUDONYMIZED,
@@ -204,20 +195,13 @@ class CentralHub(pulumi.ComponentResource):
                 }
             ]
         )
-        self.consumer = QueueWorker(
+        self.consumer = args.site.queue_worker(
             f"{self._name}-consumer",
             QueueWorkerArgs(
-                region=args.region,
                 handler=CONSUMER_HANDLER,
                 description="Central consumer: hub queue to the central database",
                 settings=args.settings.consumer,
-                protection=args.protection,
-                vpc_id=args.vpc_id,
-                subnet_ids=args.private_subnet_ids,
-                keys=args.keys,
-                log_group_name=f"/gdpr-platform/{args.stack}/lambda/central-consumer",
-                code=args.code,
-                layer_arns=[args.layer_arn] if args.layer_arn is not None else [],
+                log_name="central-consumer",
                 environment={
                     "CENTRAL_DB_HOST": self.cluster.endpoint,
                     "CENTRAL_DB_PORT": str(POSTGRES_PORT),
@@ -228,7 +212,6 @@ class CentralHub(pulumi.ComponentResource):
                 },
                 extra_statements=extra,
                 tags=_PSEUDONYMIZED,
-                alarm_topic_arn=args.alarm_topic_arn,
             ),
             opts=self._child,
         )

@@ -44,6 +44,7 @@ from components.tagging import register_required_tags
 from components.workers import (
     LAMBDA_ARCHITECTURE,
     LAMBDA_RUNTIME,
+    WorkerSite,
     lambda_code,
     lambda_dependencies,
 )
@@ -134,19 +135,27 @@ def _build_central(
     return CentralHub(
         "central",
         CentralHubArgs(
-            stack=cfg.stack,
-            region=primary.name,
             settings=cfg.central,
-            protection=cfg.floor,
-            vpc_id=primary.network.vpc.id,
             vpc_cidr=cfg.network.vpc_cidrs[primary.name],
-            private_subnet_ids=primary.network.private_subnet_ids,
             isolated_subnet_ids=primary.network.isolated_subnet_ids,
-            keys=primary.keys.arns,
-            code=code,
-            layer_arn=layer_arn,
+            site=_worker_site(cfg, primary, code, layer_arn),
         ),
         opts=in_region,
+    )
+
+
+def _worker_site(
+    cfg: StackConfig, region: Region, code: pulumi.AssetArchive, layer_arn: pulumi.Input[str]
+) -> WorkerSite:
+    return WorkerSite(
+        stack=cfg.stack,
+        region=region.name,
+        protection=cfg.floor,
+        vpc_id=region.network.vpc.id,
+        subnet_ids=region.network.private_subnet_ids,
+        keys=region.keys.arns,
+        code=code,
+        layer_arn=layer_arn,
     )
 
 
@@ -170,16 +179,9 @@ def _build_audit(
     return AuditPipeline(
         f"audit-{region.name}",
         AuditPipelineArgs(
-            stack=cfg.stack,
             jurisdiction=cfg.jurisdiction,
-            region=region.name,
             settings=cfg.audit,
-            protection=cfg.floor,
-            vpc_id=region.network.vpc.id,
-            private_subnet_ids=region.network.private_subnet_ids,
-            keys=region.keys.arns,
-            code=code,
-            layer_arn=layer_arn,
+            site=_worker_site(cfg, region, code, layer_arn),
         ),
         opts=pulumi.ResourceOptions(provider=region.provider),
     )

@@ -82,30 +82,46 @@ def deny_insecure_transport(resource_arns: Sequence[str], service: str) -> dict[
     }
 
 
+@dataclass(frozen=True)
+class WorkerSite:
+    """What every queue worker of one region shares; built once per region (program.py)."""
+
+    stack: str
+    region: str
+    #: The queues hold messages not yet delivered: ``protect`` follows the stack's floor.
+    protection: ProtectionFloor
+    vpc_id: pulumi.Input[str]
+    #: The private subnets the functions run in.
+    subnet_ids: Sequence[pulumi.Input[str]]
+    #: The region's CMKs: queues (both queues), secrets (environment), logs (log group).
+    keys: KeyArns
+    code: pulumi.AssetArchive
+    #: The region's layer with the handlers' third-party packages (layers are regional).
+    layer_arn: pulumi.Input[str] | None = None
+    #: SNS topic for the DLQ alarms; without one an alarm still records state, with no action.
+    alarm_topic_arn: pulumi.Input[str] | None = None
+
+    def queue_worker(
+        self, name: str, args: QueueWorkerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> QueueWorker:
+        return QueueWorker(name, self, args, opts)
+
+
 @dataclass
 class QueueWorkerArgs:
-    region: str
+    """What one worker adds to its site."""
+
     #: Dotted handler path inside :func:`lambda_code`, e.g. ``app.lambdas.x.handler``.
     handler: str
     description: str
     settings: LambdaWorkerConfig
-    #: The queues hold messages not yet delivered: ``protect`` follows the stack's floor.
-    protection: ProtectionFloor
-    vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    #: The region's CMKs: queues (both queues), secrets (environment), logs (log group).
-    keys: KeyArns
-    #: A fixed, readable log group name; the function logs there through ``logging_config``.
-    log_group_name: str
-    code: pulumi.AssetArchive
-    #: Layers with the handlers' third-party packages (one per region: layers are regional).
-    layer_arns: Sequence[pulumi.Input[str]] = ()
+    #: The log group is ``/gdpr-platform/<stack>/lambda/<log_name>``: fixed and readable; the
+    #: function logs there through ``logging_config``.
+    log_name: str
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     #: IAM statements the handler needs beyond its queue, keys and log group.
     extra_statements: pulumi.Input[Sequence[Mapping[str, Any]]] = field(default_factory=list)
     tags: Mapping[str, str] = field(default_factory=dict)
-    #: SNS topic for the DLQ alarm; without one the alarm still records state, with no action.
-    alarm_topic_arn: pulumi.Input[str] | None = None
 
 
 class QueueWorker(pulumi.ComponentResource):
@@ -121,11 +137,13 @@ class QueueWorker(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
+        site: WorkerSite,
         args: QueueWorkerArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("gdpr-platform:workers:QueueWorker", name, None, opts)
         self._name = name
+        self._site = site
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
 
@@ -151,7 +169,7 @@ class QueueWorker(pulumi.ComponentResource):
 
     def _warn_if_handler_missing(self) -> None:
         module = self._args.handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
-        if module not in self._args.code.assets:
+        if module not in self._site.code.assets:
             # Not an error: the handler code may land after the infrastructure that runs it.
             pulumi.log.warn(
                 f"{module} is not in the Lambda archive; {self._name} would fail to import "
@@ -162,10 +180,10 @@ class QueueWorker(pulumi.ComponentResource):
     def _create_queues(self) -> None:
         args = self._args
         settings = args.settings
-        holding = pulumi.ResourceOptions(parent=self, protect=args.protection.protect)
+        holding = pulumi.ResourceOptions(parent=self, protect=self._site.protection.protect)
         self.dead_letter_queue = aws.sqs.Queue(
             f"{self._name}-dlq",
-            kms_master_key_id=args.keys.queues,
+            kms_master_key_id=self._site.keys.queues,
             kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
             message_retention_seconds=DLQ_RETENTION_SECONDS,
             tags=dict(args.tags),
@@ -178,7 +196,7 @@ class QueueWorker(pulumi.ComponentResource):
         )
         self.queue = aws.sqs.Queue(
             f"{self._name}-queue",
-            kms_master_key_id=args.keys.queues,
+            kms_master_key_id=self._site.keys.queues,
             kms_data_key_reuse_period_seconds=KMS_DATA_KEY_REUSE_SECONDS,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
             # AWS: at least six times the function timeout plus the batching window, or a
@@ -209,9 +227,9 @@ class QueueWorker(pulumi.ComponentResource):
         # Created before the function, so Lambda never makes an unencrypted one of its own.
         self.log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
-            name=self._args.log_group_name,
+            name=f"/gdpr-platform/{self._site.stack}/lambda/{self._args.log_name}",
             retention_in_days=self._args.settings.log_retention_days,
-            kms_key_id=self._args.keys.logs,
+            kms_key_id=self._site.keys.logs,
             tags=dict(self._args.tags),
             opts=self._child,
         )
@@ -221,7 +239,7 @@ class QueueWorker(pulumi.ComponentResource):
         partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self))
         self.role = aws.iam.Role(
             f"{self._name}-role",
-            description=f"{args.description} ({args.region})",
+            description=f"{args.description} ({self._site.region})",
             assume_role_policy=service_trust_policy("lambda.amazonaws.com"),
             tags=dict(args.tags),
             opts=self._child,
@@ -236,8 +254,8 @@ class QueueWorker(pulumi.ComponentResource):
         )
         policy = pulumi.Output.all(
             self.queue.arn,
-            args.keys.queues,
-            args.keys.secrets,
+            self._site.keys.queues,
+            self._site.keys.secrets,
             self.log_group.arn,
             args.extra_statements,
         ).apply(lambda v: json.dumps(_worker_policy(v[0], v[1], v[2], v[3], v[4])))
@@ -253,7 +271,7 @@ class QueueWorker(pulumi.ComponentResource):
         settings = args.settings
         self.security_group = aws.ec2.SecurityGroup(
             f"{self._name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=self._site.vpc_id,
             # No inline rules: the caller adds egress rules as separate resources, and the
             # provider removes the default allow-all egress rule AWS creates.
             description=f"{args.description}: egress only to what it needs",
@@ -266,17 +284,17 @@ class QueueWorker(pulumi.ComponentResource):
             runtime=LAMBDA_RUNTIME,
             architectures=[LAMBDA_ARCHITECTURE],
             handler=args.handler,
-            code=args.code,
-            layers=list(args.layer_arns),
+            code=self._site.code,
+            layers=[self._site.layer_arn] if self._site.layer_arn is not None else [],
             role=self.role.arn,
             memory_size=settings.memory_mb,
             timeout=settings.timeout_seconds,
             reserved_concurrent_executions=settings.reserved_concurrency,
             # The environment names secrets and endpoints: encrypt it with our CMK.
-            kms_key_arn=args.keys.secrets,
+            kms_key_arn=self._site.keys.secrets,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment)),
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=list(args.subnet_ids),
+                subnet_ids=list(self._site.subnet_ids),
                 security_group_ids=[self.security_group.id],
             ),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
@@ -316,7 +334,7 @@ class QueueWorker(pulumi.ComponentResource):
     def _create_dlq_alarm(self) -> None:
         args = self._args
         actions: list[pulumi.Input[str]] = (
-            [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
+            [self._site.alarm_topic_arn] if self._site.alarm_topic_arn is not None else []
         )
         self.dlq_alarm = aws.cloudwatch.MetricAlarm(
             f"{self._name}-dlq-depth",

@@ -11,7 +11,7 @@ from pulumi.runtime import settings as runtime_settings
 
 from components.config import Environment, LambdaWorkerConfig, ProtectionConfig, ProtectionFloor
 from components.keys import PURPOSES, KeyArns
-from components.workers import QueueWorker, QueueWorkerArgs, lambda_code
+from components.workers import QueueWorkerArgs, WorkerSite, lambda_code
 from tools.mocks import ResourceRecord, install
 
 KEYS = KeyArns(
@@ -29,20 +29,23 @@ def build_worker(alarm_topic_arn: str | None) -> list[ResourceRecord]:
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[Any]:
         provider = aws.Provider("aws-eu-central-1", region="eu-central-1")
-        worker = QueueWorker(
+        site = WorkerSite(
+            stack="unit",
+            region="eu-central-1",
+            protection=FLOOR,
+            vpc_id="vpc-1",
+            subnet_ids=["subnet-1"],
+            keys=KEYS,
+            code=lambda_code(),
+            alarm_topic_arn=alarm_topic_arn,
+        )
+        worker = site.queue_worker(
             "w",
             QueueWorkerArgs(
-                region="eu-central-1",
                 handler="app.shardmap.handler",
                 description="unit",
                 settings=LambdaWorkerConfig(),
-                protection=FLOOR,
-                vpc_id="vpc-1",
-                subnet_ids=["subnet-1"],
-                keys=KEYS,
-                log_group_name="/unit/w",
-                code=lambda_code(),
-                alarm_topic_arn=alarm_topic_arn,
+                log_name="w",
             ),
             opts=pulumi.ResourceOptions(provider=provider),
         )
