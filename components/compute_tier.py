@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pulumi
 
@@ -83,19 +83,6 @@ class ComputeTier:
     regions: dict[str, RegionalCompute]
     edge: EdgeDistribution
     dashboard: JurisdictionDashboard
-
-    def outputs(self) -> dict[str, Any]:
-        return {
-            "eksClusterNames": {r: c.cluster.cluster_name for r, c in self.regions.items()},
-            "apiRoleArns": {r: c.workload.role.arn for r, c in self.regions.items()},
-            "originLoadBalancerArns": {
-                r: c.origin.load_balancer.arn for r, c in self.regions.items()
-            },
-            "alarmTopicArns": {r: c.monitoring.topic.arn for r, c in self.regions.items()},
-            "cloudfrontDistributionId": self.edge.distribution.id,
-            "cloudfrontDomainName": self.edge.distribution.domain_name,
-            "jurisdictionDashboardName": self.dashboard.dashboard.dashboard_name,
-        }
 
 
 def cluster_name(stack: str, region: str) -> str:

@@ -34,6 +34,7 @@ from components.database import (
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.observability import RegionalSignals
+from components.outputs import Built, stack_outputs
 from components.providers import regional_providers
 from components.shardmap_parameter import (
     ParameterRegion,
@@ -81,13 +82,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     compute = build_compute_tier(
         cfg, regions, _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
     )
-    return {
-        **_outputs(cfg, regions),
-        **_central_outputs(central),
-        **data.outputs,
-        **compute.outputs(),
-        "auditBucketNames": {name: a.bucket.bucket for name, a in audits.items()},
-    }
+    return stack_outputs(Built(cfg, regions, data, central, audits, compute))
 
 
 def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Region:
@@ -187,39 +182,16 @@ def _build_audit(
     )
 
 
-def _central_outputs(central: CentralHub | CentralHubReference) -> dict[str, Any]:
-    """The hub's queue for the API's producers; the database endpoint only where it is.
-
-    In a producer stack these name a queue in the hosting stack's region: a CROSS-BORDER
-    path (us -> eu-central-1), for pseudonymized or aggregate central events only.
-    """
-    outputs: dict[str, Any] = {
-        "centralQueueUrl": central.queue_url,
-        "centralQueueArn": central.queue_arn,
-        "centralQueueKeyArn": central.queue_key_arn,
-    }
-    if isinstance(central, CentralHub):
-        outputs["centralDatabaseEndpoint"] = central.database_endpoint
-    return outputs
-
-
-def _outputs(cfg: StackConfig, regions: Mapping[str, Region]) -> dict[str, Any]:
-    return {
-        "jurisdiction": cfg.jurisdiction,
-        "primaryRegion": cfg.regions.primary,
-        "regions": list(cfg.regions.all),
-        "vpcIds": {name: r.network.vpc.id for name, r in regions.items()},
-        "privateSubnetIds": {name: r.network.private_subnet_ids for name, r in regions.items()},
-        "kmsKeyArns": {name: r.keys.arns.by_purpose() for name, r in regions.items()},
-    }
-
-
 @dataclass(frozen=True)
 class DataTier:
     shards: list[ShardDatabase]
     parameter: ShardMapParameter
+    #: SSM name of the shard map in every region.
+    parameter_path: str
+    #: The shard map with endpoints, as JSON.
     shard_map: pulumi.Output[str]
-    outputs: dict[str, Any]
+    #: Per region: what the shards share there (security group, subnet group, ...).
+    regions: Mapping[str, DatabaseRegion]
 
 
 def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> DataTier:
@@ -338,18 +310,13 @@ def _build_data_tier(cfg: StackConfig, regions: Mapping[str, Region]) -> DataTie
         ),
         opts=in_primary,
     )
-    outputs = {
-        # {jurisdiction, idBlock, signupShard, shards: [{index, name, start, end,
-        #  regions: {region: {writer, reader, port, database, secretArn}}}]}: the API routes by it.
-        "shardMap": shard_map,
-        # SSM name of the same document in every region (split into parts when over 8 KB).
-        "shardMapParameter": parameter_path,
-        # {shard name: global cluster identifier}, for runbooks (switchover, upgrades).
-        "globalClusterIds": {s.shard: s.global_cluster.id for s in shards},
-        # {region: security group of the databases}, for workloads that need a rule to it.
-        "databaseSecurityGroupIds": {name: b.security_group.id for name, b in bases.items()},
-    }
-    return DataTier(shards=shards, parameter=parameter, shard_map=shard_map, outputs=outputs)
+    return DataTier(
+        shards=shards,
+        parameter=parameter,
+        parameter_path=parameter_path,
+        shard_map=shard_map,
+        regions=bases,
+    )
 
 
 def _pseudonym_key(cfg: StackConfig, regions: Mapping[str, Region]) -> aws.secretsmanager.Secret:

@@ -57,7 +57,7 @@ _REQUIRED = (
 )
 
 
-class StackConfig(Model):
+class StackConfig(_Sections):
     """The whole stack config, validated. Build it with :func:`parse_config`."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -65,21 +65,9 @@ class StackConfig(Model):
     stack: str
     jurisdiction: str
     environment: Environment
-    regions: RegionsConfig
-    network: NetworkConfig
-    shards: ShardsConfig
-    database: DatabaseConfig
-    eks: EksConfig
-    tags: TagsConfig
-    protection: ProtectionConfig
     #: What components read: ``protection`` raised to production's floor.
     floor: ProtectionFloor
     shard_map: ShardMap
-    central: CentralConfig
-    audit: AuditConfig
-    app: AppConfig
-    edge: EdgeConfig
-    observability: ObservabilityConfig
 
     @property
     def is_production(self) -> bool:
