@@ -150,7 +150,10 @@ class PostgresServer:
 
     def _pids(self) -> list[int]:
         """The postmaster and every process it forked (backends, checkpointer, ...)."""
-        postmaster = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        pid_file = self.datadir / "postmaster.pid"
+        if not pid_file.exists():
+            return []  # not running
+        postmaster = int(pid_file.read_text().split()[0])
         pids = [postmaster]
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
