@@ -61,9 +61,7 @@ async def ready(ctx: Context) -> Any:
     endpoints = ctx.router.endpoints()
     started = all(e.probed_once.is_set() for e in endpoints.values())
     serving = {
-        index
-        for index, _ in endpoints
-        if all(endpoints[(index, role)].serving for role in DbRole)
+        index for index, _ in endpoints if all(endpoints[(index, role)].serving for role in DbRole)
     }
     body = {
         "status": "ok" if started else "starting",
