@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     outbox_backoff_base_s: float = Field(default=2.0, ge=0)
     outbox_backoff_cap_s: float = Field(default=300.0, gt=0)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+    outbox_lease_s: float = Field(
+        default=60.0, gt=0, description="how long a worker holds a row it is delivering"
+    )
     startup_backoff_cap_s: float = Field(
         default=30.0, gt=0, description="longest wait between start-up attempts of a worker"
     )
