@@ -4,7 +4,8 @@ Put it between a client and a real server (moto, PostgreSQL) and, while traffic 
 - ``refuse()`` / ``accept()``: close and reopen the listening socket on the same port, so
   new connections are refused, as with a service that is down or not reachable yet;
 - ``drop_next_response()``: forward the next request, then close both sides when the
-  server's answer arrives, as with an answer lost on the way back (the server did the work);
+  server's final answer arrives, as with an answer lost on the way back (the server did
+  the work);
 - ``delay_s``: hold every chunk this long in both directions, as with a slow link.
 """
 
@@ -94,7 +95,10 @@ class FaultProxy:
                 data = src.recv(_CHUNK)
                 if not data:
                     break
-                if from_server and self._drop_next.is_set():
+                # An interim "100 Continue" (boto3 sends Expect on PUTs) is not the answer:
+                # dropping it would stop the request before the server did the work.
+                interim = data.startswith(b"HTTP/1.1 100 ")
+                if from_server and self._drop_next.is_set() and not interim:
                     self._drop_next.clear()
                     with self._lock:
                         self.dropped_responses += 1
