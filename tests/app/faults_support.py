@@ -4,12 +4,14 @@ shard can be stopped, restarted or frozen while the others keep serving."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import psycopg
 
 from app.db.migrate import migrate_shard
 from app.local import LocalJurisdiction
+from app.settings import Settings
 from app.shardmap import RegionEndpoints
 from devservices import PostgresServer
 
@@ -45,3 +47,14 @@ FAST_FAULTS: dict[str, Any] = {
     "db_probe_interval_s": 0.1,
     "db_retry_after_s": 1,
 }
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes ``Settings()`` equal ``settings`` in a child process."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue
+        text = json.dumps(value) if isinstance(value, dict | list) else str(value)
+        env[f"GDPR_API_{name.upper()}"] = text
+    return env

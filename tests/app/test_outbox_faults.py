@@ -3,7 +3,6 @@ proxy that loses an answer or refuses connections."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,9 +22,9 @@ from app.audit.worker import OutboxWorker
 from app.auth.dev import DevSigner
 from app.local import DEV_AWS_ENV, provision
 from app.main import create_app
-from app.settings import Settings
 from devservices import FaultProxy, MotoServer, PostgresServer
 from tests.app.api_support import Api
+from tests.app.faults_support import settings_env
 
 pytestmark = pytest.mark.services
 
@@ -39,8 +38,8 @@ def proxy(aws: MotoServer) -> Iterator[FaultProxy]:
 
 
 def _row(api: Api, tx_id: str) -> dict[str, Any]:
-    with psycopg.connect(api.dsn_for(api.local.shard_map.signup_shard.start)) as conn:
-        conn.row_factory = dict_row
+    dsn = api.dsn_for(api.local.shard_map.signup_shard.start)
+    with psycopg.connect(dsn, row_factory=dict_row) as conn:
         row = conn.execute(
             "SELECT pdf_key, pdf_etag, pdf_version_id, done_at, attempts FROM outbox "
             "WHERE transaction_id = %s",
@@ -53,7 +52,8 @@ def _row(api: Api, tx_id: str) -> dict[str, Any]:
 def _versioned_bucket(aws: MotoServer, region: str) -> str:
     name = f"audit-faults-{uuid.uuid4().hex[:8]}"
     s3 = boto3.client("s3", region_name=region, endpoint_url=aws.endpoint)
-    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    where: dict[str, Any] = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=name, **where)
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     return name
 
@@ -116,17 +116,6 @@ def test_a_row_whose_put_was_not_recorded_is_not_written_again(eu: Api, aws: Mot
 
 
 # -- 11: a worker started while AWS is unreachable waits -----------------------------------
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes ``Settings()`` equal ``settings`` in a child process."""
-    env: dict[str, str] = {}
-    for name, value in settings.model_dump(mode="json").items():
-        if value is None:
-            continue
-        text = json.dumps(value) if isinstance(value, dict | list) else str(value)
-        env[f"GDPR_API_{name.upper()}"] = text
-    return env
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from tests.app.lambdas.institution_stub import InstitutionStub
 pytestmark = pytest.mark.services
 
 
-def aws_notification(bucket: str, key: str, put: dict[str, Any], size: int) -> str:
+def aws_notification(bucket: str, key: str, put: Mapping[str, Any], size: int) -> str:
     """An ``ObjectCreated:Put`` notification exactly as S3 sends it for a versioned bucket."""
     record = {
         "eventVersion": "2.1",
