@@ -136,8 +136,8 @@ class OutboxWorker:
             occurred_at=row["created_at"],
         )
 
-    def _put_pdf(self, shard: Shard, row: dict[str, Any]) -> tuple[str, str, str | None]:
-        """Write the PDF unless the key holds one already; (key, ETag, version ID) written."""
+    def _put_pdf(self, shard: Shard, row: dict[str, Any]) -> tuple[str, str | None, str | None]:
+        """Write the PDF unless the key holds one already; (key, ETag, version ID)."""
         key = self.pdf_key(shard, row)
         body = render_transaction_pdf(
             row, jurisdiction=self.settings.jurisdiction, shard=shard.name
@@ -155,10 +155,11 @@ class OutboxWorker:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "PreconditionFailed":
                 raise
-            # An earlier PUT of this row succeeded: record that object, write nothing.
-            head = self.s3.head_object(Bucket=self.settings.audit_bucket, Key=key)
+            # An earlier PUT of this row succeeded (its answer or its record was lost):
+            # record the key and write nothing. ETag and version stay unknown: the role
+            # may put audit files, not read them.
             log.info("outbox row %d: PDF already stored, recorded as is", row["id"])
-            return key, head["ETag"], head.get("VersionId")
+            return key, None, None
         return key, put["ETag"], put.get("VersionId")
 
     def message(self, row: dict[str, Any]) -> dict[str, Any]:
