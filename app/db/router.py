@@ -35,6 +35,7 @@ class DbRole(StrEnum):
 class ShardRouter:
     def __init__(self, settings: Settings, shard_map: ShardMap) -> None:
         self.shard_map = shard_map
+        self._startup_wait_s = settings.db_connect_timeout_s + 1.0
         self._endpoints: dict[tuple[int, DbRole], EndpointHealth] = {}
         for shard in shard_map.shards:
             writer = shard.regions[settings.primary_region]
@@ -68,6 +69,12 @@ class ShardRouter:
 
     async def open(self) -> None:
         await asyncio.gather(*(e.open() for e in self._endpoints.values()))
+        # Start serving knowing each shard's state, but never wait on a hung one for longer
+        # than a connection attempt takes: readiness reports "starting" until then.
+        waits = [asyncio.ensure_future(e.probed_once.wait()) for e in self._endpoints.values()]
+        _, pending = await asyncio.wait(waits, timeout=self._startup_wait_s)
+        for wait in pending:
+            wait.cancel()
 
     async def close(self) -> None:
         await asyncio.gather(*(e.close() for e in self._endpoints.values()))
