@@ -134,8 +134,11 @@ class FaultProxy:
 
 
 def _abort(sock: socket.socket) -> None:
-    """Close with a reset rather than a FIN: the peer sees the connection cut."""
+    """Cut the connection now: shutdown wakes a thread blocked reading it (close alone
+    would wait for that read), and linger 0 turns the close into a reset."""
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(OSError):
         sock.close()
