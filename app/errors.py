@@ -33,11 +33,19 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """Raise from anywhere in a request; becomes ``{"error": {...}}`` with ``status``."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -48,7 +56,16 @@ class ApiError(Exception):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "missing, forged, expired or wrong-algorithm token"},
     403: {"model": ErrorBody, "description": "refused by the residency guard or the role check"},
-    422: {"model": ErrorBody, "description": "malformed request"},
+    413: {"model": ErrorBody, "description": "request body larger than the configured limit"},
+    422: {
+        "model": ErrorBody,
+        "description": "malformed request: invalid fields, control characters, a body that "
+        "is not UTF-8 or JSON nested too deep",
+    },
+    503: {
+        "model": ErrorBody,
+        "description": "the user's shard is unavailable or did not answer in time; see Retry-After",
+    },
 }
 
 _STATUS_CODES = {
@@ -66,7 +83,7 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), status_code=exc.status)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

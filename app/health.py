@@ -1,9 +1,17 @@
-"""Liveness (the process answers) and readiness (every shard answers, and is the shard
-the map says it is)."""
+"""Liveness, readiness and the shards' own state, kept apart on purpose.
+
+- ``/v1/health`` (liveness probe): the process answers.
+- ``/v1/ready`` (readiness probe and the load balancer's health check): this pod can serve,
+  i.e. it has started and probed every shard endpoint once. A shard that is down does not
+  make the pod unready: its users get fast 503s, everyone else is served; taking every pod
+  out of the load balancer for one shard's outage would fail them all.
+- ``/v1/health/shards``: each shard endpoint's state, since when and why; for dashboards
+  and people. Transitions are also logged by ``app.db.shards``.
+"""
 
 from __future__ import annotations
 
-import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,7 +20,6 @@ from pydantic import BaseModel
 
 from app.db.router import DbRole
 from app.dependencies import Context
-from app.shardmap import Shard
 
 router = APIRouter(prefix="/v1", tags=["health"])
 
@@ -23,8 +30,25 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: str
-    shards: dict[str, str]
+    status: str  # "ok" or "starting"
+    shards_serving: int
+    shards_total: int
+
+
+class EndpointStatus(BaseModel):
+    state: str  # unknown, up, down, wrong_shard
+    since: datetime
+    reason: str | None
+
+
+class ShardStatus(BaseModel):
+    writer: EndpointStatus
+    reader: EndpointStatus
+
+
+class ShardsHealth(BaseModel):
+    status: str  # "ok" when every endpoint is up, else "degraded"
+    shards: dict[str, ShardStatus]
 
 
 @router.get("/health", response_model=Health)
@@ -32,31 +56,34 @@ async def health(ctx: Context) -> dict[str, str]:
     return {"status": "ok", "jurisdiction": ctx.shard_map.jurisdiction}
 
 
-async def _check(ctx: Context, shard: Shard) -> str:
-    try:
-        for role in (DbRole.WRITER, DbRole.READER):
-            async with ctx.router.pool(shard, role).connection(timeout=2) as conn:
-                cur = await conn.execute(
-                    "SELECT jurisdiction, id_start, id_end FROM shard_identity"
-                )
-                row = await cur.fetchone()
-            expected = {
-                "jurisdiction": ctx.shard_map.jurisdiction,
-                "id_start": shard.start,
-                "id_end": shard.end,
-            }
-            if row != expected:
-                return f"{role} holds another shard"
-    except Exception as exc:  # any failure means "not ready"; the class says enough
-        return f"unavailable ({type(exc).__name__})"
-    return "ok"
-
-
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 async def ready(ctx: Context) -> Any:
-    shards = ctx.shard_map.shards
-    results = await asyncio.gather(*(_check(ctx, s) for s in shards))
-    status = dict(zip((s.name for s in shards), results, strict=True))
-    ok = all(r == "ok" for r in results)
-    body = {"status": "ok" if ok else "unavailable", "shards": status}
-    return body if ok else JSONResponse(body, status_code=503)
+    endpoints = ctx.router.endpoints()
+    started = all(e.probed_once.is_set() for e in endpoints.values())
+    serving = {
+        index for index, _ in endpoints if all(endpoints[(index, role)].serving for role in DbRole)
+    }
+    body = {
+        "status": "ok" if started else "starting",
+        "shards_serving": len(serving),
+        "shards_total": len(ctx.shard_map.shards),
+    }
+    return body if started else JSONResponse(body, status_code=503)
+
+
+@router.get("/health/shards", response_model=ShardsHealth)
+async def shards(ctx: Context) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    all_up = True
+    for shard in ctx.shard_map.shards:
+        roles: dict[str, Any] = {}
+        for role in DbRole:
+            endpoint = ctx.router.endpoint(shard, role)
+            all_up &= endpoint.state.value == "up"
+            roles[role.value] = {
+                "state": endpoint.state.value,
+                "since": datetime.fromtimestamp(endpoint.since, UTC),
+                "reason": endpoint.reason,
+            }
+        out[shard.name] = roles
+    return {"status": "ok" if all_up else "degraded", "shards": out}

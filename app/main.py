@@ -59,7 +59,13 @@ def create_app(settings: Settings | None = None, shard_map: ShardMap | None = No
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    app.add_middleware(ApiMiddleware)
+    app.add_middleware(
+        ApiMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        request_timeout_s=settings.request_timeout_s,
+        retry_after_s=settings.db_retry_after_s,
+    )
     for part in (health.router, users_router, transactions_router, gdpr_router):
         app.include_router(part)
     return app

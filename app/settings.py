@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
     db_pool_timeout_s: float = Field(default=5.0, gt=0)
+    db_connect_timeout_s: int = Field(default=3, ge=2, description="libpq's minimum is 2")
+    db_statement_timeout_ms: int = Field(default=5000, ge=1)
+    db_lock_timeout_ms: int = Field(default=2000, ge=1)
+    db_keepalives_idle_s: int = Field(default=30, ge=1)
+    db_keepalives_interval_s: int = Field(default=10, ge=1)
+    db_keepalives_count: int = Field(default=3, ge=1)
+    db_probe_interval_s: float = Field(default=0.5, gt=0, description="while a shard is down")
+    db_retry_after_s: int = Field(default=2, ge=1, description="Retry-After of a shard's 503")
+    request_timeout_s: float = Field(
+        default=8.0, gt=0, description="bound on a request whose database stops answering"
+    )
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="larger bodies get 413")
+    max_json_depth: int = Field(default=32, ge=2, description="deeper JSON bodies get 422")
 
     jwt_public_key: str | None = Field(default=None, description="PEM public key")
     jwt_jwks_url: str | None = None
@@ -75,6 +88,12 @@ class Settings(BaseSettings):
     outbox_backoff_base_s: float = Field(default=2.0, ge=0)
     outbox_backoff_cap_s: float = Field(default=300.0, gt=0)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+    outbox_lease_s: float = Field(
+        default=60.0, gt=0, description="how long a worker holds a row it is delivering"
+    )
+    startup_backoff_cap_s: float = Field(
+        default=30.0, gt=0, description="longest wait between start-up attempts of a worker"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -85,6 +104,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"GDPR_API_JWT_ALGORITHMS: {sorted(weak) or 'empty'} not allowed; use "
                 f"asymmetric algorithms only ({', '.join(sorted(ASYMMETRIC_ALGORITHMS))})"
+            )
+        if self.request_timeout_s * 1000 <= self.db_statement_timeout_ms:
+            raise ValueError(
+                "GDPR_API_REQUEST_TIMEOUT_S must exceed GDPR_API_DB_STATEMENT_TIMEOUT_MS, so "
+                "that the server's own timeout answers first"
             )
         if self.db_pool_min > self.db_pool_max:
             raise ValueError("GDPR_API_DB_POOL_MIN must not exceed GDPR_API_DB_POOL_MAX")

@@ -5,7 +5,8 @@ are root, since postgres refuses to run as root) and moto's server mode for S3, 
 and Secrets Manager. Nothing here is a fake: both speak their real wire protocols.
 """
 
+from devservices.faultproxy import FaultProxy
 from devservices.moto_server import MotoServer
 from devservices.postgres import PostgresServer, find_pg_bindir
 
-__all__ = ["MotoServer", "PostgresServer", "find_pg_bindir"]
+__all__ = ["FaultProxy", "MotoServer", "PostgresServer", "find_pg_bindir"]

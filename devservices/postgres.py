@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -96,6 +98,11 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
+        self._pg_ctl_start()
+        return self
+
+    def _pg_ctl_start(self) -> None:
+        assert self._tmp is not None, "server not started"
         options = (
             f"-c listen_addresses={self.host} -c port={self.port} "
             f"-c unix_socket_directories={self._tmp} -c fsync=off "
@@ -119,7 +126,57 @@ class PostgresServer:
             capture_output=True,
         )
         self._wait_ready()
-        return self
+
+    # -- faults: what a failover, an outage or a hung host does to the clients -----------
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server and keep its data (``resume`` brings it back on the same port).
+
+        ``fast`` is a clean shutdown that closes every client connection, as a failover does;
+        ``immediate`` is a crash.
+        """
+        subprocess.run(
+            self._cmd([str(self._bindir / "pg_ctl"), "-D", str(self.datadir), "-m", mode, "stop"]),
+            check=True,
+            capture_output=True,
+        )
+
+    def resume(self) -> None:
+        self._pg_ctl_start()
+
+    def restart(self) -> None:
+        self.halt()
+        self.resume()
+
+    def _pids(self) -> list[int]:
+        """The postmaster and every process it forked (backends, checkpointer, ...)."""
+        pid_file = self.datadir / "postmaster.pid"
+        if not pid_file.exists():
+            return []  # not running
+        postmaster = int(pid_file.read_text().split()[0])
+        pids = [postmaster]
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # the command name is in parentheses and may hold spaces: parse after it
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == postmaster:
+                pids.append(int(entry.name))
+        return pids
+
+    def freeze(self) -> None:
+        """SIGSTOP the whole server: sockets stay open and the kernel still ACKs, but
+        nothing answers, as with a hung host or a stalled storage layer."""
+        for pid in self._pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._pids():
+            os.kill(pid, signal.SIGCONT)
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -144,6 +201,8 @@ class PostgresServer:
     def stop(self) -> None:
         if self._tmp is None:
             return
+        with contextlib.suppress(OSError, ValueError):
+            self.thaw()  # a frozen server would never shut down
         subprocess.run(
             self._cmd(
                 [str(self._bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "stop"]

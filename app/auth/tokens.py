@@ -155,6 +155,10 @@ class TokenVerifier:
             raise TokenError("token signature does not verify") from exc
         except jwt.PyJWTError as exc:
             raise TokenError(f"invalid token: {type(exc).__name__}") from exc
+        except (TypeError, ValueError) as exc:
+            # An allowed algorithm that does not fit the key (ES256 against an RSA key) makes
+            # the crypto layer raise outside PyJWT's own errors: still the caller's token.
+            raise TokenError("token cannot be verified with the configured key") from exc
         subject, jurisdiction, role = claims["sub"], claims["jurisdiction"], claims["role"]
         if not (isinstance(subject, str) and subject and isinstance(jurisdiction, str)):
             raise TokenError("token subject and jurisdiction must be non-empty strings")

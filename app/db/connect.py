@@ -22,7 +22,14 @@ def connection_kwargs(
     A callable, not a dict, because an IAM auth token lives 15 minutes while a pool
     connection may be opened hours after start.
     """
-    options = "-c default_transaction_read_only=on" if read_only else ""
+    # Server-side bounds on every statement and lock wait, so that a blocked table or a
+    # runaway query ends in an error the API maps to 503 rather than in a hung request.
+    options = (
+        f"-c statement_timeout={settings.db_statement_timeout_ms} "
+        f"-c lock_timeout={settings.db_lock_timeout_ms}"
+    )
+    if read_only:
+        options += " -c default_transaction_read_only=on"
     base: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -31,7 +38,14 @@ def connection_kwargs(
         "sslmode": settings.db_sslmode,
         "application_name": application_name,
         "options": options,
-        "connect_timeout": 5,
+        "connect_timeout": settings.db_connect_timeout_s,
+        # A peer that vanished without a FIN (a host lost in a failover) is noticed by the
+        # kernel instead of after the OS default of two hours.
+        "keepalives": 1,
+        "keepalives_idle": settings.db_keepalives_idle_s,
+        "keepalives_interval": settings.db_keepalives_interval_s,
+        "keepalives_count": settings.db_keepalives_count,
+        "tcp_user_timeout": settings.db_keepalives_idle_s * 1000,
     }
     if settings.db_sslrootcert:
         base["sslrootcert"] = settings.db_sslrootcert

@@ -4,15 +4,17 @@ Entry point: ``app.lambdas.audit_shipper.handler`` (SQS event source mapping wit
 ``ReportBatchItemFailures``).
 
 Per SQS message: parse the S3 notification, fetch each created object version, POST it with
-an ``Idempotency-Key`` of sha256(bucket, key, version), retrying transient failures within the
-invocation's time. A message succeeds only when every file in it was accepted; otherwise it
-is reported in ``batchItemFailures``, SQS redrives it, and after ``maxReceiveCount`` it sits in
-the DLQ (with an alarm on it). Nothing is dropped: the only messages acknowledged without a
-delivery are S3's test event and non-ObjectCreated records, which carry no file.
+an ``Idempotency-Key`` of sha256(bucket, key, sha256 of the content), retrying transient
+failures within the invocation's time. A message succeeds only when every file in it was
+accepted; otherwise it is reported in ``batchItemFailures``, SQS redrives it, and after
+``maxReceiveCount`` it sits in the DLQ (with an alarm on it). Nothing is dropped: the only
+messages acknowledged without a delivery are S3's test event and non-ObjectCreated records,
+which carry no file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -207,13 +209,10 @@ class AuditShipper:
             return self._fetch_failed(ref, f"s3 {code}")
         except BotoCoreError as exc:
             return self._fetch_failed(ref, f"s3 {type(exc).__name__}")
-        # A notification without versionId (unversioned bucket; moto) names the version we
-        # actually read, so a later overwrite of the key is still a different file.
-        version: str | None = ref.version_id or response.get("VersionId")
-        if version == "null":  # S3's word for "no version" in an unversioned bucket
-            version = None
+        # The content, not the version, names the delivery: two versions of one file (a
+        # retried PUT) are one delivery, and a changed file is a new one.
         content_type = response.get("ContentType") or _DEFAULT_CONTENT_TYPE
-        return body, content_type, ref.idempotency_key(version)
+        return body, content_type, ref.idempotency_key(hashlib.sha256(body).hexdigest())
 
     @staticmethod
     def _fetch_failed(ref: ObjectRef, reason: str) -> DeliveryOutcome:
@@ -221,7 +220,7 @@ class AuditShipper:
             logger,
             logging.WARNING,
             "file not fetched",
-            idempotency_key=ref.idempotency_key(),
+            object=ref.log_id(),
             reason=reason,
         )
         return DeliveryOutcome(False, 0, None, reason)

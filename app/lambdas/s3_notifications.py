@@ -29,14 +29,22 @@ class ObjectRef:
     version_id: str | None
     etag: str | None
 
-    def idempotency_key(self, version_id: str | None = None) -> str:
-        """sha256 of (bucket, key, version): the same file version → the same key, always.
+    def idempotency_key(self, content_sha256: str) -> str:
+        """sha256 of (bucket, key, content digest): one file, one key, whatever its version.
 
-        JSON-encoding the triple keeps it unambiguous whatever characters the key holds.
-        Without a version (an unversioned bucket) the ETag stands in for it.
+        Not the version ID: a retried PUT of the same file makes a second version, and S3
+        notifies each; both must reach the institution as one delivery. A changed file
+        under the same key is new content, so a new key. JSON-encoding the triple keeps it
+        unambiguous whatever characters the object key holds.
         """
-        version = version_id or self.version_id
-        identity = f"version:{version}" if version else f"etag:{self.etag}"
+        canonical = json.dumps(
+            [self.bucket, self.key, f"sha256:{content_sha256}"], ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def log_id(self) -> str:
+        """A stable, non-identifying name of this object version for log lines."""
+        identity = f"version:{self.version_id}" if self.version_id else f"etag:{self.etag}"
         canonical = json.dumps([self.bucket, self.key, identity], ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

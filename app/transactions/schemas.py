@@ -8,16 +8,18 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.validation import CleanText, JsonInt
+
 
 class TransactionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_minor: int = Field(gt=0, le=10**15, description="amount in minor units (cents)")
+    amount_minor: JsonInt = Field(gt=0, le=10**15, description="amount in minor units (cents)")
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = Field(
         description="ISO 4217 code, upper case"
     )
     direction: Literal["debit", "credit"]
-    reference: Annotated[str, StringConstraints(max_length=140)] | None = Field(
+    reference: Annotated[str, CleanText, StringConstraints(max_length=140)] | None = Field(
         default=None, description="free text; treated as personal data and erased with the user"
     )
 

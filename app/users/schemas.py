@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.validation import CleanText, IsoDate
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -24,12 +26,22 @@ def _email(value: str) -> str:
     return value
 
 
+# CleanText first: strip_whitespace would otherwise quietly drop a leading or trailing one.
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
+    str,
+    CleanText,
+    StringConstraints(strip_whitespace=True, max_length=254),
+    AfterValidator(_email),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,32}$")]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Name = Annotated[
+    str, CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Phone = Annotated[
+    str, CleanText, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,32}$")
+]
+Address = Annotated[
+    str, CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
 
 
 class UserCreate(BaseModel):
@@ -38,7 +50,7 @@ class UserCreate(BaseModel):
     email: Email
     full_name: Name
     phone: Phone | None = None
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     address: Address | None = None
 
 
@@ -48,7 +60,7 @@ class UserUpdate(BaseModel):
     email: Email | None = None
     full_name: Name | None = None
     phone: Phone | None = None
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     address: Address | None = None
 
     @model_validator(mode="after")

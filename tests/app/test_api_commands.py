@@ -29,7 +29,7 @@ def test_migrate_command_is_idempotent(eu: Api, monkeypatch: pytest.MonkeyPatch)
     migrate.main([])
     for dsn in eu.local.dsns:
         with psycopg.connect(dsn) as conn:
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
 
 
 def test_worker_once_drains_every_shard(eu: Api, monkeypatch: pytest.MonkeyPatch) -> None:

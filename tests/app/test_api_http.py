@@ -51,7 +51,14 @@ def test_request_id_is_echoed_when_sane(eu: Api) -> None:
 def test_health_and_readiness(eu: Api, us: Api) -> None:
     assert eu.client.get("/v1/health").json() == {"status": "ok", "jurisdiction": "eu"}
     ready = us.client.get("/v1/ready").json()
-    assert ready == {"status": "ok", "shards": {"shard-00": "ok", "shard-01": "ok"}}
+    assert ready == {"status": "ok", "shards_serving": 2, "shards_total": 2}
+    shards = us.client.get("/v1/health/shards").json()
+    assert shards["status"] == "ok"
+    assert {
+        (name, role, endpoint["state"])
+        for name, roles in shards["shards"].items()
+        for role, endpoint in roles.items()
+    } == {(s, r, "up") for s in ("shard-00", "shard-01") for r in ("writer", "reader")}
 
 
 def test_openapi_document_is_valid_and_matches_the_routes(eu: Api) -> None:
@@ -61,6 +68,7 @@ def test_openapi_document_is_valid_and_matches_the_routes(eu: Api) -> None:
     assert paths == {
         ("GET", "/v1/health"),
         ("GET", "/v1/ready"),
+        ("GET", "/v1/health/shards"),
         ("POST", "/v1/users"),
         ("GET", "/v1/users/{user_id}"),
         ("PATCH", "/v1/users/{user_id}"),

@@ -173,7 +173,7 @@ def test_migrate_all_upgrades_every_shard(
     migrate_all(settings, shard_map)  # a second run is a no-op
     for shard, name in zip(shard_map.shards, names, strict=True):
         with psycopg.connect(pg.dsn(name)) as conn:
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
             assert conn.execute("SELECT id_start, id_end FROM shard_identity").fetchone() == (
                 shard.start,
                 shard.end,
@@ -195,4 +195,4 @@ def test_provision_reuses_a_running_server_and_endpoint(
             again[name].settings.pseudonym_key_secret_id == first.settings.pseudonym_key_secret_id
         )
         with psycopg.connect(again[name].dsns[0]) as conn:
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)

@@ -3,6 +3,7 @@ the institution on loopback. What the institution records is the verdict: each f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -43,7 +44,7 @@ def put_file(aws: Aws, pipeline: AuditPipeline, key: str | None = None) -> tuple
         Bucket=pipeline.bucket, Key=key, Body=body, ContentType="application/pdf"
     )
     ref = ObjectRef(pipeline.bucket, key, put["VersionId"], None)
-    return key, ref.idempotency_key(), body
+    return key, ref.idempotency_key(hashlib.sha256(body).hexdigest()), body
 
 
 def real_s3_notification(bucket: str, key: str, version_id: str) -> str:
@@ -103,8 +104,10 @@ def test_duplicate_notifications_reach_the_institution_once(
     make_shipper: ShipperFactory,
 ) -> None:
     key = "2026/11/26/tx-dup.pdf"
-    put = aws.s3.put_object(Bucket=audit_pipeline.bucket, Key=key, Body=pdf_like())
-    idem = ObjectRef(audit_pipeline.bucket, key, put["VersionId"], None).idempotency_key()
+    body = pdf_like()
+    put = aws.s3.put_object(Bucket=audit_pipeline.bucket, Key=key, Body=body)
+    digest = hashlib.sha256(body).hexdigest()
+    idem = ObjectRef(audit_pipeline.bucket, key, put["VersionId"], None).idempotency_key(digest)
     duplicate = real_s3_notification(audit_pipeline.bucket, key, put["VersionId"])
     for _ in range(2):  # S3 delivers at least once: the same notification twice more
         aws.sqs.send_message(QueueUrl=audit_pipeline.queue_url, MessageBody=duplicate)

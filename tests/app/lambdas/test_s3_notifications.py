@@ -77,27 +77,24 @@ def test_malformed_error_does_not_echo_the_body() -> None:
     assert secret not in str(info.value)
 
 
-def test_idempotency_key_is_stable_and_version_specific() -> None:
+def test_idempotency_key_follows_the_content_not_the_version() -> None:
+    digest, other = "a" * 64, "b" * 64
     ref = ObjectRef("audit-files", "tx-1.pdf", "v1", "abc")
-    same = ObjectRef("audit-files", "tx-1.pdf", "v1", "other-etag")
-    assert ref.idempotency_key() == same.idempotency_key()
-    assert len(ref.idempotency_key()) == 64
+    # a second version of the same bytes (a retried PUT) is the same delivery
+    assert ref.idempotency_key(digest) == ObjectRef(
+        "audit-files", "tx-1.pdf", "v2", "other-etag"
+    ).idempotency_key(digest)
+    assert len(ref.idempotency_key(digest)) == 64
     keys = {
-        ref.idempotency_key(),
-        ObjectRef("audit-files", "tx-1.pdf", "v2", "abc").idempotency_key(),
-        ObjectRef("audit-files2", "tx-1.pdf", "v1", "abc").idempotency_key(),
-        ObjectRef("audit-files", "tx-2.pdf", "v1", "abc").idempotency_key(),
+        ref.idempotency_key(digest),
+        ref.idempotency_key(other),  # changed content: a new file
+        ObjectRef("audit-files2", "tx-1.pdf", "v1", "abc").idempotency_key(digest),
+        ObjectRef("audit-files", "tx-2.pdf", "v1", "abc").idempotency_key(digest),
     }
     assert len(keys) == 4
 
 
 def test_idempotency_key_cannot_be_forged_by_delimiters_in_the_key() -> None:
-    a = ObjectRef("b", 'x", "version:v1', None, "e")
-    b = ObjectRef("b", "x", "v1", "e")
-    assert a.idempotency_key() != b.idempotency_key()
-
-
-def test_version_read_from_s3_stands_in_for_a_missing_one() -> None:
-    without = ObjectRef("audit-files", "tx-1.pdf", None, "abc")
-    with_version = ObjectRef("audit-files", "tx-1.pdf", "v1", "abc")
-    assert without.idempotency_key("v1") == with_version.idempotency_key()
+    a = ObjectRef("b", 'x", "sha256:' + "a" * 64, None, "e")
+    b = ObjectRef("b", "x", None, "e")
+    assert a.idempotency_key("a" * 64) != b.idempotency_key("a" * 64)
