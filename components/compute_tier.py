@@ -40,7 +40,7 @@ from components.observability import (
     RegionalMonitoringArgs,
     RegionalSignals,
 )
-from components.workload import ApiPermissions, ApiWorkload, ApiWorkloadArgs
+from components.workload import ApiPermissions, ApiRelease, ApiWorkload, ApiWorkloadArgs
 
 if TYPE_CHECKING:
     from components.program import Region
@@ -75,6 +75,8 @@ class ComputeInputs:
     #: More GDPR_API_* settings per region for the API and the outbox worker, e.g.
     #: GDPR_API_AUDIT_BUCKET, GDPR_API_CENTRAL_QUEUE_URL, GDPR_API_CENTRAL_QUEUE_REGION.
     settings: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    #: The release each region runs (image by digest); none yet: no API pods are declared.
+    releases: Mapping[str, ApiRelease] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,7 +247,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             oidc_provider_url=cluster.oidc_provider_url,
             vpc_cidr=cfg.network.vpc_cidrs[name],
             database_cidrs=[cfg.network.vpc_cidrs[r] for r in cfg.regions.all],
-            image=app.image.replace("{region}", name),
+            release=inputs.releases.get(name),
             namespace=app.namespace,
             replicas=app.replicas,
             min_replicas=app.min_replicas,

@@ -27,6 +27,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from app.shardmap import IdBlock, ShardMap, ShardMapError
+from components.placeholders import ExampleValueError, refuse_example_values
+from components.release_config import (
+    DeployerConfig,
+    ReleaseConfig,
+    ReleaseConfigError,
+    parse_release_sections,
+)
 from policies.gdpr_pack.jurisdictions import (
     JURISDICTION_REGIONS,
     KNOWN_REGIONS,
@@ -208,9 +215,9 @@ _K8S_QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi)?$"
 class AppConfig(_Model):
     """The API workload on each region's cluster."""
 
-    #: Container image, pinned by digest (``repo@sha256:...``) or an explicit tag other than
-    #: ``latest``, so every region runs the same build.
-    image: NonEmpty
+    #: Outside production, an image from elsewhere while ``release.imageDigest`` is unset:
+    #: pinned by digest (``repo@sha256:...``) or an explicit tag other than ``latest``.
+    image: NonEmpty | None = None
     namespace: NonEmpty = "api"
     replicas: int = Field(default=3, ge=2)
     min_replicas: int = Field(default=2, ge=2)
@@ -397,6 +404,8 @@ _TOP_LEVEL: dict[str, type[_Model] | None] = {
     "app": AppConfig,
     "edge": EdgeConfig,
     "observability": ObservabilityConfig,
+    "release": None,  # components/release_config.py
+    "deployer": None,
 }
 _REQUIRED = (
     "jurisdiction",
@@ -432,6 +441,8 @@ class StackConfig(_Model):
     app: AppConfig
     edge: EdgeConfig
     observability: ObservabilityConfig
+    release: ReleaseConfig = ReleaseConfig()
+    deployer: DeployerConfig = DeployerConfig()
 
     @property
     def is_production(self) -> bool:
@@ -505,6 +516,10 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     _check_central(stack, central)
     _check_audit(audit)
     _check_observability(environment, observability)
+    try:
+        release, deployer = parse_release_sections(raw, primary_region=regions.primary)
+    except ReleaseConfigError as exc:
+        raise ConfigError(exc.key, exc.message) from None
 
     return StackConfig(
         stack=stack,
@@ -523,6 +538,8 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         app=app,
         edge=edge,
         observability=observability,
+        release=release,
+        deployer=deployer,
     )
 
 
@@ -650,7 +667,7 @@ def _check_eks_admin(eks: EksConfig) -> None:
 
 def _check_app(app: AppConfig) -> None:
     image = app.image
-    if "@sha256:" not in image:
+    if image is not None and "@sha256:" not in image:
         name, _, tag = image.rpartition(":")
         if not name or "/" in tag or tag in {"", "latest"}:
             raise ConfigError(
@@ -913,4 +930,33 @@ def load_from_pulumi(stack: str) -> StackConfig:
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix) :]: v for k, v in every.items() if k.startswith(prefix)}
-    return parse_config(stack, raw)
+    config = parse_config(stack, raw)
+    import pulumi
+
+    check_no_example_values(
+        config, raw, offline=_under_mocks(), organization=pulumi.get_organization()
+    )
+    return config
+
+
+def check_no_example_values(
+    config: StackConfig, raw: Mapping[str, Any], *, offline: bool, organization: str
+) -> None:
+    """A production stack deployed for real carries no example value (components/placeholders).
+
+    The committed stack files are production templates: the offline preview and the tests
+    (Pulumi mocks, which can create nothing) run them as they are.
+    """
+    if not config.is_production or offline:
+        return
+    try:
+        refuse_example_values(raw, organization=organization)
+    except ExampleValueError as exc:
+        raise ConfigError(exc.example.key, exc.example.detail()) from None
+
+
+def _under_mocks() -> bool:
+    from pulumi.runtime.mocks import MockMonitor
+    from pulumi.runtime.settings import get_monitor
+
+    return isinstance(get_monitor(), MockMonitor)

@@ -80,6 +80,8 @@ PURPOSES: Mapping[str, KeyPurpose] = {
         service_principals=("s3", "sns", "events", "cloudwatch"),
     ),
     "audit": KeyPurpose("S3 audit files", via_services=("s3",)),
+    # ECR encrypts each repository's layers through a grant it creates at repository creation.
+    "images": KeyPurpose("ECR container images", via_services=("ecr",), allow_grants=True),
     "eks": KeyPurpose(
         "Kubernetes secrets envelope encryption and node volumes",
         via_services=("eks", "ec2", "autoscaling"),

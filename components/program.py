@@ -35,6 +35,7 @@ from components.database import (
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.providers import regional_providers
+from components.registry import ImageRegistry, ImageRegistryArgs, RegistryRegion
 from components.shardmap_parameter import (
     ParameterRegion,
     ShardMapParameter,
@@ -47,7 +48,7 @@ from components.workers import (
     lambda_code,
     lambda_dependencies,
 )
-from components.workload import ApiPermissions
+from components.workload import ApiPermissions, ApiRelease
 from policies.gdpr_pack.jurisdictions import allowed_regions
 
 PROJECT = "gdpr-platform"
@@ -77,10 +78,12 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     central = _build_central(cfg, regions[primary], code, layers[primary].arn)
     audits = {name: _build_audit(cfg, r, code, layers[name].arn) for name, r in regions.items()}
     pseudonym_key = _pseudonym_key(cfg, regions)
-    compute = build_compute_tier(
-        cfg, regions, _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
-    )
+    registry = _build_registry(cfg, regions)
+    inputs = _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
+    inputs.releases = _releases(cfg, registry)
+    compute = build_compute_tier(cfg, regions, inputs)
     return {
+        "imageRepositoryUrls": registry.repository_urls,
         **_outputs(cfg, regions),
         **_central_outputs(central),
         **data.outputs,
@@ -115,6 +118,45 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
         keys=keys,
         network=network,
     )
+
+
+def _build_registry(cfg: StackConfig, regions: Mapping[str, Region]) -> ImageRegistry:
+    return ImageRegistry(
+        "registry",
+        ImageRegistryArgs(
+            repository_name=cfg.release.image_repository,
+            primary_region=cfg.regions.primary,
+            regions={
+                name: RegistryRegion(provider=r.provider, key_arn=r.keys.arns["images"])
+                for name, r in regions.items()
+            },
+            allowed_regions=allowed_regions(cfg.jurisdiction, adequacy=cfg.regions.allow_adequacy),
+        ),
+        opts=pulumi.ResourceOptions(provider=regions[cfg.regions.primary].provider),
+    )
+
+
+def _releases(cfg: StackConfig, registry: ImageRegistry) -> dict[str, ApiRelease]:
+    """Each region runs the release's digest from its own region's repository.
+
+    Without ``release.imageDigest`` (a stack's first deploy, before any image exists) a
+    development stack may name ``app.image``; otherwise no API pods are declared yet.
+    """
+    migration = cfg.release.migration
+    digest = cfg.release.image_digest
+    images: dict[str, pulumi.Input[str]] = {}
+    if digest is not None:
+        images = {r: url.apply(lambda u: f"{u}@{digest}") for r, url in registry.repository_urls.items()}
+    elif cfg.app.image is not None:
+        images = {r: cfg.app.image.replace("{region}", r) for r in cfg.regions.all}
+    return {
+        region: ApiRelease(
+            image=image,
+            migration_deadline_seconds=migration.active_deadline_seconds,
+            migration_backoff_limit=migration.backoff_limit,
+        )
+        for region, image in images.items()
+    }
 
 
 def _build_central(
