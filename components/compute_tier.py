@@ -121,7 +121,11 @@ def build_compute_tier(
     inputs: ComputeInputs | None = None,
 ) -> ComputeTier:
     inputs = inputs or ComputeInputs()
-    built = {name: _build_region(cfg, region, inputs) for name, region in regions.items()}
+    built: dict[str, RegionalCompute] = {}
+    for name in cfg.regions.all:  # the primary first: its migration Job gates every region
+        done = built.get(cfg.regions.primary)
+        job = done.workload.migration if done else None
+        built[name] = _build_region(cfg, regions[name], inputs, [job] if job else [])
     primary = regions[cfg.regions.primary]
     on_primary = pulumi.ResourceOptions(provider=primary.provider)
     edge = EdgeDistribution(
@@ -158,7 +162,9 @@ def _required(value: str | None) -> str:
     return value
 
 
-def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> RegionalCompute:
+def _build_region(
+    cfg: StackConfig, region: Region, inputs: ComputeInputs, rollout_after: list[pulumi.Resource]
+) -> RegionalCompute:
     name = region.name
     in_region = pulumi.ResourceOptions(provider=region.provider)
     eks_name = cluster_name(cfg.stack, name)
@@ -248,6 +254,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             vpc_cidr=cfg.network.vpc_cidrs[name],
             database_cidrs=[cfg.network.vpc_cidrs[r] for r in cfg.regions.all],
             release=inputs.releases.get(name),
+            rollout_after=rollout_after,
             namespace=app.namespace,
             replicas=app.replicas,
             min_replicas=app.min_replicas,

@@ -11,6 +11,7 @@ there.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
@@ -52,8 +53,7 @@ FIXES: Mapping[str, str] = {
     "app.image": "nothing: remove it and let the image job set release.imageDigest",
     "app.jwtIssuer": "your identity provider's issuer URL for this jurisdiction",
     "app.jwtJwksUrl": "your identity provider's JWKS URL",
-    "app.httpsEgressCidrs": "the published address ranges of your identity provider's "
-    "JWKS host",
+    "app.httpsEgressCidrs": "the published address ranges of your identity provider's JWKS host",
     "audit.institutionUrl": "the auditing institution's HTTPS endpoint",
     "observability.alarmEmails": "your on-call address(es)",
     "tags.owner": "the owning team's real address or ID",
@@ -117,10 +117,8 @@ class ExampleValueError(ValueError):
 
 def _leaves(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(value, str) and value[:1] in "{[":
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             value = json.loads(value)  # structured values arrive as JSON text from the engine
-        except json.JSONDecodeError:
-            pass
     if isinstance(value, Mapping):
         for name in sorted(value):
             yield from _leaves(value[name], f"{key}.{name}" if key else str(name))
@@ -156,7 +154,7 @@ def _documentation_network(value: str) -> str | None:
     except ValueError:
         return None
     for doc in DOCUMENTATION_NETWORKS:
-        if net.version == doc.version and net.overlaps(doc):  # type: ignore[arg-type]
+        if net.version == doc.version and net.overlaps(doc):
             return str(doc)
     return None
 

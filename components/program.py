@@ -146,7 +146,9 @@ def _releases(cfg: StackConfig, registry: ImageRegistry) -> dict[str, ApiRelease
     digest = cfg.release.image_digest
     images: dict[str, pulumi.Input[str]] = {}
     if digest is not None:
-        images = {r: url.apply(lambda u: f"{u}@{digest}") for r, url in registry.repository_urls.items()}
+        images = {
+            r: url.apply(lambda u: f"{u}@{digest}") for r, url in registry.repository_urls.items()
+        }
     elif cfg.app.image is not None:
         images = {r: cfg.app.image.replace("{region}", r) for r in cfg.regions.all}
     return {

@@ -9,7 +9,7 @@ ECR would otherwise create a missing destination itself, with AES-256 and mutabl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -30,11 +30,11 @@ class ImageRegistryArgs:
     primary_region: str
     regions: Mapping[str, RegistryRegion]
     #: The jurisdiction's allow-list; replication never names a region outside it.
-    allowed_regions: Sequence[str]
+    allowed_regions: Collection[str]
 
 
 def replication_destinations(
-    primary: str, regions: Sequence[str], allowed: Sequence[str]
+    primary: str, regions: Sequence[str], allowed: Collection[str]
 ) -> list[str]:
     """The regions the primary replicates to: every other region, each inside ``allowed``."""
     outside = [r for r in regions if r not in allowed]

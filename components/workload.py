@@ -8,11 +8,10 @@ balancer (a TargetGroupBinding registers the pod IPs into the edge tier's target
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import hashlib
 
 import pulumi
 import pulumi_aws as aws
@@ -112,6 +111,9 @@ class ApiWorkloadArgs:
     permissions: ApiPermissions = field(default_factory=ApiPermissions)
     #: Resources the TargetGroupBinding needs first (the controller's chart with its CRD).
     binding_depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
+    #: Outside the primary region: the primary's migration Job, which migrates every shard
+    #: (writers are all in the primary), so this region's pods wait for it too.
+    rollout_after: Sequence[pulumi.Resource] = field(default_factory=list)
 
 
 def api_role_policy(
@@ -224,7 +226,8 @@ class ApiWorkload(pulumi.ComponentResource):
         self._create_network_policy()
         self.migration: k8s.batch.v1.Job | None = None
         if args.release is not None:
-            self._create_migration(args.release)
+            if args.region == args.primary_region:
+                self._create_migration(args.release)
             self._create_deployment(args.release)
             self._create_worker(args.release)
             self._create_scaling()
@@ -445,10 +448,13 @@ class ApiWorkload(pulumi.ComponentResource):
 
         Same service account, so the same IRSA role as the API: rds-db:connect to this
         jurisdiction's shard writers only, and the shard map in the same ConfigMap, which
-        lists this jurisdiction's shards only. The name carries the release's digest, so
-        a new release is a new Job (replace: the new one runs, then the old one goes); the
-        Kubernetes provider waits until a Job completes and fails the update if it fails,
-        and the Deployments depend on it, so no pod of a release serves before its schema.
+        lists this jurisdiction's shards only. Only the primary region runs it: every
+        shard's writer is there, and the other regions' readers follow by replication.
+
+        The name carries the release's digest, so a new release is a new Job (replaced:
+        the finished one goes, the new one runs). The Kubernetes provider waits until a Job
+        completes and fails the update if it fails, and every region's Deployments depend
+        on it, so no pod of a release serves before its schema is in place.
         The Job is kept after it finishes (no ttlSecondsAfterFinished): a Job that removed
         itself would show up as drift on every refresh.
         """
@@ -491,6 +497,9 @@ class ApiWorkload(pulumi.ComponentResource):
             ),
         )
 
+    def _rollout_after(self) -> list[pulumi.Resource]:
+        return [self.migration] if self.migration else list(self._args.rollout_after)
+
     def _create_deployment(self, release: ApiRelease) -> None:
         args = self._args
         selector = {"app.kubernetes.io/name": APP_NAME}
@@ -515,7 +524,7 @@ class ApiWorkload(pulumi.ComponentResource):
                     self.namespace,
                     self.service_account,
                     self.config_map,
-                    *([self.migration] if self.migration else []),
+                    *self._rollout_after(),
                 ],
                 # The HPA owns the replica count after the first rollout.
                 ignore_changes=["spec.replicas"],
@@ -542,7 +551,7 @@ class ApiWorkload(pulumi.ComponentResource):
                     self.namespace,
                     self.service_account,
                     self.config_map,
-                    *([self.migration] if self.migration else []),
+                    *self._rollout_after(),
                 ],
             ),
         )
