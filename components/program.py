@@ -18,7 +18,12 @@ from components.central import (
     CentralHubReferenceArgs,
 )
 from components.cidr import carve_subnets
-from components.compute_tier import ComputeInputs, RegionalDataSignals, build_compute_tier
+from components.compute_tier import (
+    ComputeInputs,
+    ComputeTier,
+    RegionalDataSignals,
+    build_compute_tier,
+)
 from components.config import StackConfig
 from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, LinkEnd
 from components.database import (
@@ -32,6 +37,7 @@ from components.database import (
     ShardRegion,
     endpoints_by_shard,
 )
+from components.deployer import ClusterEndpoint, DeploymentRunner, DeploymentRunnerArgs
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.providers import regional_providers
@@ -82,7 +88,10 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     inputs = _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
     inputs.releases = _releases(cfg, registry)
     compute = build_compute_tier(cfg, regions, inputs)
+    runner = _build_deployer(cfg, regions, compute) if cfg.deployer.enabled else None
     return {
+        # The CodeBuild project whose runners apply this stack (runs-on: codebuild-<it>-...).
+        "deploymentRunnerProject": runner.project_name if runner else None,
         "imageRepositoryUrls": registry.repository_urls,
         **_outputs(cfg, regions),
         **_central_outputs(central),
@@ -133,6 +142,35 @@ def _build_registry(cfg: StackConfig, regions: Mapping[str, Region]) -> ImageReg
             allowed_regions=allowed_regions(cfg.jurisdiction, adequacy=cfg.regions.allow_adequacy),
         ),
         opts=pulumi.ResourceOptions(provider=regions[cfg.regions.primary].provider),
+    )
+
+
+def _build_deployer(
+    cfg: StackConfig, regions: Mapping[str, Region], compute: ComputeTier
+) -> DeploymentRunner:
+    """The in-VPC GitHub Actions runner in the primary region (components/deployer.py)."""
+    primary = regions[cfg.regions.primary]
+    return DeploymentRunner(
+        "deployer",
+        DeploymentRunnerArgs(
+            stack=cfg.stack,
+            region=primary.name,
+            settings=cfg.deployer,
+            vpc_id=primary.network.vpc.id,
+            private_subnet_ids=primary.network.private_subnet_ids,
+            private_subnet_cidrs=list(
+                carve_subnets(cfg.network.vpc_cidrs[primary.name], cfg.network.az_count).private
+            ),
+            logs_key_arn=primary.keys.arns["logs"],
+            clusters={
+                name: ClusterEndpoint(
+                    provider=r.provider,
+                    security_group_id=compute.regions[name].cluster.cluster_security_group_id,
+                )
+                for name, r in regions.items()
+            },
+        ),
+        opts=pulumi.ResourceOptions(provider=primary.provider),
     )
 
 

@@ -138,7 +138,12 @@ def test_only_the_configured_producers_may_send_and_only_over_tls(eu: PreviewRes
     statements = {s["Sid"]: s for s in doc["Statement"]}
     allows = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
     assert len(allows) == 1
-    assert sorted(allows[0]["Principal"]["AWS"]) == producers
+    # Accounts as principals (they exist before any producer role does), the roles by
+    # condition: a first deploy of the hub does not wait for the producers' stacks.
+    accounts = sorted({f"arn:aws:iam::{arn.split(':')[4]}:root" for arn in producers})
+    assert allows[0]["Principal"]["AWS"] == accounts
+    assert sorted(allows[0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == producers
+    assert not any(":role/" in str(s.get("Principal")) for s in doc["Statement"])
     assert allows[0]["Action"] == "sqs:SendMessage"
     deny_others = statements["DenySendFromAnyoneElse"]
     assert deny_others["Effect"] == "Deny"
@@ -157,7 +162,8 @@ def test_only_the_configured_producers_may_send_and_only_over_tls(eu: PreviewRes
 def test_producer_list_comes_from_config(changed_eu: PreviewResult) -> None:
     doc = policy_doc(by_name(changed_eu, "central-queue-policy"))
     allow = next(s for s in doc["Statement"] if s["Effect"] == "Allow")
-    assert allow["Principal"]["AWS"] == [ONLY_PRODUCER]
+    assert allow["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [ONLY_PRODUCER]
+    assert allow["Principal"]["AWS"] == [f"arn:aws:iam::{ONLY_PRODUCER.split(':')[4]}:root"]
 
 
 def test_the_dlq_also_refuses_plain_http(eu: PreviewResult) -> None:
