@@ -18,7 +18,6 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("eks.adminRoleArn", "platform-admin", "eks.adminRoleArn", "not an IAM role ARN"),
     ("app.image", "registry.example.com/api:latest", "app.image", "not pinned"),
     ("app.image", "registry.example.com:5000/api", "app.image", "not pinned"),
-    ("app.image", None, "app.image", "required"),
     ("app.jwtIssuer", None, "app.jwtIssuer", "required"),
     ("app.replicas", 1, "app.replicas", "greater than or equal to 2"),
     ("app.minReplicas", 5, "app.replicas", "minReplicas <= replicas"),
