@@ -21,11 +21,9 @@ PULUMI_COMMAND = re.compile(r"\bpulumi (preview|up|refresh|config set)\b")
 
 
 def _load(path: Path) -> dict[str, Any]:
-    doc: dict[str, Any] = yaml.safe_load(path.read_text())
+    raw: dict[Any, Any] = yaml.safe_load(path.read_text())
     # YAML 1.1 reads the key `on` as True.
-    if True in doc:
-        doc["on"] = doc.pop(True)
-    return doc
+    return {("on" if key is True else str(key)): value for key, value in raw.items()}
 
 
 FILES = sorted(WORKFLOWS.glob("*.yml"))
@@ -218,6 +216,7 @@ def test_every_secret_and_variable_is_documented_in_the_readme() -> None:
         for entry in job.get("strategy", {}).get("matrix", {}).get("include", []):
             if "role" in entry:
                 variables.add(entry["role"])
-    assert secrets and variables
+    assert secrets
+    assert variables
     for name in sorted(secrets | variables):
         assert f"`{name}`" in README, f"{name} is used by a workflow but not documented"

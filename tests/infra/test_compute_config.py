@@ -86,6 +86,7 @@ def test_admin_role_is_optional_and_images_may_be_pinned_by_digest() -> None:
     config = set_key(config, "app.image", "registry.example.com/api@sha256:" + "a" * 64)
     cfg = parse_config("us", project_config(config))
     assert cfg.eks.admin_role_arn is None
+    assert cfg.app.image is not None
     assert cfg.app.image.endswith("a" * 64)
 
 

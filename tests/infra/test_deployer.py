@@ -24,7 +24,9 @@ def test_runner_is_a_codebuild_project_in_the_primary_private_subnets(
     inputs = project["inputs"]
     assert project["region"] == cfg.regions.primary
     assert inputs["name"] == project_name(cfg.stack) == stack.outputs["deploymentRunnerProject"]
-    assert inputs["source"]["location"] == f"https://github.com/{cfg.deployer.github_repository}.git"
+    assert (
+        inputs["source"]["location"] == f"https://github.com/{cfg.deployer.github_repository}.git"
+    )
     assert inputs["source"]["auth"] == {
         "type": "CODECONNECTIONS",
         "resource": cfg.deployer.connection_arn,
