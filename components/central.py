@@ -320,6 +320,27 @@ def hub_queue_policy(queue_arn: str, producer_role_arns: Sequence[str]) -> dict[
     }
 
 
+def producer_key_statement(region: str, producer_role_arns: Sequence[str]) -> dict[str, Any]:
+    """On the hub's queues key: the producers may have SQS encrypt with it as they send.
+
+    Same form as the queue policy (accounts as principals, the roles by aws:PrincipalArn),
+    so the key can be created before the producers' roles exist; a producer in another
+    account is otherwise refused by the key's own-account-only statements.
+    """
+    producers = sorted(producer_role_arns)
+    return {
+        "Sid": "CentralProducersEncryptThroughSqs",
+        "Effect": "Allow",
+        "Principal": {"AWS": producer_accounts(producers)},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"},
+            "ArnEquals": {"aws:PrincipalArn": producers},
+        },
+    }
+
+
 def producer_accounts(role_arns: Sequence[str]) -> list[str]:
     """``arn:<partition>:iam::<account>:root`` of every account that owns a producer role."""
     roots = set()

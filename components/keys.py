@@ -100,6 +100,8 @@ class RegionalKeysArgs:
     purposes: Sequence[str] = field(default_factory=lambda: list(PURPOSES))
     deletion_window_in_days: int = 30
     rotation_period_in_days: int = 365
+    #: More key-policy statements per purpose (the hub's producers on its queues key).
+    extra_statements: Mapping[str, Sequence[dict[str, Any]]] = field(default_factory=dict)
 
 
 def key_policy(
@@ -196,9 +198,12 @@ def _render_policy(
     region: str,
     account_id: pulumi.Output[str],
     partition: pulumi.Output[str],
+    extra: Sequence[dict[str, Any]] = (),
 ) -> pulumi.Output[str]:
     def render(ids: list[str]) -> str:
-        return json.dumps(key_policy(purpose, region=region, account_id=ids[0], partition=ids[1]))
+        doc = key_policy(purpose, region=region, account_id=ids[0], partition=ids[1])
+        doc["Statement"] += list(extra)
+        return json.dumps(doc)
 
     return pulumi.Output.all(account_id, partition).apply(render)
 
@@ -227,7 +232,13 @@ class RegionalKeys(pulumi.ComponentResource):
         self.arns = {}
         for purpose_name in args.purposes:
             purpose = PURPOSES[purpose_name]
-            policy = _render_policy(purpose, args.region, identity.account_id, partition.partition)
+            policy = _render_policy(
+                purpose,
+                args.region,
+                identity.account_id,
+                partition.partition,
+                args.extra_statements.get(purpose_name, ()),
+            )
             key = aws.kms.Key(
                 f"{name}-{purpose_name}",
                 description=f"{args.alias_prefix} {purpose_name}: {purpose.description}",

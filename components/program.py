@@ -16,6 +16,7 @@ from components.central import (
     CentralHubArgs,
     CentralHubReference,
     CentralHubReferenceArgs,
+    producer_key_statement,
 )
 from components.cidr import carve_subnets
 from components.compute_tier import (
@@ -105,7 +106,11 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
     in_region = pulumi.ResourceOptions(provider=provider)
     keys = RegionalKeys(
         f"keys-{region}",
-        RegionalKeysArgs(region=region, alias_prefix=f"{PROJECT}/{cfg.stack}"),
+        RegionalKeysArgs(
+            region=region,
+            alias_prefix=f"{PROJECT}/{cfg.stack}",
+            extra_statements=_hub_key_statements(cfg, region),
+        ),
         opts=in_region,
     )
     network = RegionalNetwork(
@@ -127,6 +132,13 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
         keys=keys,
         network=network,
     )
+
+
+def _hub_key_statements(cfg: StackConfig, region: str) -> dict[str, list[dict[str, Any]]]:
+    """The hub's queues key admits the producers (components/central.py)."""
+    if not cfg.central.host or region != cfg.regions.primary:
+        return {}
+    return {"queues": [producer_key_statement(region, cfg.central.producer_role_arns)]}
 
 
 def _build_registry(cfg: StackConfig, regions: Mapping[str, Region]) -> ImageRegistry:

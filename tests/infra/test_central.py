@@ -416,3 +416,24 @@ def test_a_hub_nobody_hosts_is_refused() -> None:
     }
     with pytest.raises(ConfigError, match=r"central\.host: no stack hosts the hub"):
         check_single_hub(configs)
+
+
+def test_hub_queue_key_admits_the_producers_without_naming_their_roles(
+    eu: PreviewResult, us: PreviewResult
+) -> None:
+    producers = sorted(eu.config.central.producer_role_arns)
+    primary = eu.config.regions.primary
+    key = by_name(eu, f"keys-{primary}-queues", "aws:kms/key:Key")
+    statements = {s["Sid"]: s for s in policy_doc(key)["Statement"]}
+    grant = statements["CentralProducersEncryptThroughSqs"]
+    assert grant["Principal"]["AWS"] == sorted(
+        {f"arn:aws:iam::{arn.split(':')[4]}:root" for arn in producers}
+    )
+    assert grant["Condition"]["ArnEquals"]["aws:PrincipalArn"] == producers
+    assert grant["Condition"]["StringEquals"]["kms:ViaService"] == f"sqs.{primary}.amazonaws.com"
+    assert grant["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    # Only the hub's queues key, only in the hosting stack.
+    for result in (eu, us):
+        for record in result.resources:
+            if record["type"] == "aws:kms/key:Key" and record is not key:
+                assert "CentralProducers" not in str(record["inputs"].get("policy"))
