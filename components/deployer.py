@@ -49,6 +49,9 @@ class DeploymentRunnerArgs:
     #: The runner's addresses as the other regions see them over the peering.
     private_subnet_cidrs: Sequence[str]
     logs_key_arn: pulumi.Input[str]
+    #: The primary VPC, where every shard's writer is: tools/db_roles.py connects there once.
+    database_cidr: str
+    database_port: int
     #: Every region's cluster: the runner may open HTTPS to each endpoint.
     clusters: Mapping[str, ClusterEndpoint]
 
@@ -90,7 +93,7 @@ class DeploymentRunner(pulumi.ComponentResource):
         self.security_group = aws.ec2.SecurityGroup(
             f"{self._name}-sg",
             vpc_id=args.vpc_id,
-            description="Deployment runner: HTTPS out only (GitHub, Pulumi, AWS, EKS)",
+            description="Deployment runner: HTTPS out (GitHub, Pulumi, AWS, EKS), writers",
             tags={"data-classification": "internal"},
             opts=self._child,
         )
@@ -102,6 +105,17 @@ class DeploymentRunner(pulumi.ComponentResource):
             from_port=HTTPS,
             to_port=HTTPS,
             description="GitHub, the Pulumi backend, package indexes and AWS APIs, via NAT",
+            tags={"data-classification": "internal"},
+            opts=self._child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-to-writers",
+            security_group_id=self.security_group.id,
+            cidr_ipv4=args.database_cidr,
+            ip_protocol="tcp",
+            from_port=args.database_port,
+            to_port=args.database_port,
+            description="The shard writers, for the API's database role (tools/db_roles.py)",
             tags={"data-classification": "internal"},
             opts=self._child,
         )

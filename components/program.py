@@ -174,6 +174,8 @@ def _build_deployer(
                 carve_subnets(cfg.network.vpc_cidrs[primary.name], cfg.network.az_count).private
             ),
             logs_key_arn=primary.keys.arns["logs"],
+            database_cidr=cfg.network.vpc_cidrs[primary.name],
+            database_port=cfg.database.port,
             clusters={
                 name: ClusterEndpoint(
                     provider=r.provider,

@@ -56,6 +56,9 @@ def test_runner_reaches_every_regions_eks_endpoint_and_only_on_https(
     assert {(r["inputs"]["fromPort"], r["inputs"]["toPort"]) for r in rules} == {(443, 443)}
     egress = by_name(stack, "deployer-https-out")["inputs"]
     assert (egress["fromPort"], egress["toPort"], egress["ipProtocol"]) == (443, 443, "tcp")
+    writers = by_name(stack, "deployer-to-writers")["inputs"]
+    assert writers["cidrIpv4"] == cfg.network.vpc_cidrs[cfg.regions.primary]
+    assert writers["fromPort"] == writers["toPort"] == cfg.database.port
 
 
 def test_runner_role_writes_logs_and_attaches_to_its_subnets_only(stack: PreviewResult) -> None:
