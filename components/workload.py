@@ -490,10 +490,15 @@ class ApiWorkload(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.namespace, self.service_account, self.config_map],
-                # A Job's pod template cannot change in place; a new release is a new name.
-                replace_on_changes=["spec"],
-                delete_before_replace=True,
+                depends_on=[
+                    self.namespace,
+                    self.service_account,
+                    self.config_map,
+                    self.migrate_network_policy,
+                ],
+                # A new release is a new name: the new Job is created (and awaited) before
+                # the old one goes. Changed limits apply from the next release on.
+                ignore_changes=["spec.activeDeadlineSeconds", "spec.backoffLimit"],
             ),
         )
 
@@ -686,6 +691,27 @@ class ApiWorkload(pulumi.ComponentResource):
                     database,
                     # AWS APIs through the VPC's interface endpoints, S3, named extras.
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=https_peers, ports=[tcp(443)]),
+                    dns,
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+        )
+        # The migration Job takes no traffic: the writers, STS through the VPC's endpoint
+        # (its IRSA token), DNS.
+        self.migrate_network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-migrate-netpol",
+            metadata=self._meta(MIGRATE_NAME, labels=self._labels_of(MIGRATE_NAME)),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": MIGRATE_NAME}
+                ),
+                policy_types=["Ingress", "Egress"],
+                ingress=[],
+                egress=[
+                    database,
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=cidr_peers([args.vpc_cidr]), ports=[tcp(443)]
+                    ),
                     dns,
                 ],
             ),

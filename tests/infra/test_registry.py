@@ -101,6 +101,15 @@ def test_migrations_run_once_per_release_before_any_region_rolls_out(
     assert spec["backoffLimit"] == cfg.release.migration.backoff_limit
     assert spec["activeDeadlineSeconds"] == cfg.release.migration.active_deadline_seconds
     assert "ttlSecondsAfterFinished" not in spec  # a vanished Job would read as drift
+    netpol = next(
+        r
+        for r in of_type(stack, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if r["name"] == f"api-{cfg.regions.primary}-migrate-netpol"
+    )
+    assert netpol["urn"] in job["dependencies"]
+    egress_ports = {p["port"] for rule in netpol["inputs"]["spec"]["egress"] for p in rule["ports"]}
+    assert egress_ports == {cfg.database.port, 443, 53}
+    assert netpol["inputs"]["spec"]["ingress"] == []
     for deployment in of_type(stack, "kubernetes:apps/v1:Deployment"):
         assert job["urn"] in deployment["dependencies"], deployment["name"]
 

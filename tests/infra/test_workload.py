@@ -43,8 +43,8 @@ def test_every_api_object_uses_its_own_regions_cluster(stack: PreviewResult) -> 
             and (r["parent"] or "").endswith(f"ApiWorkload::api-{region}")
         ]
         # ns, sa, config, deployment, svc, binding, hpa, pdb, netpol; worker and its netpol;
-        # in the primary, the release's migration Job
-        assert len(objects) == (12 if region == stack.config.regions.primary else 11)
+        # the migration netpol, and in the primary the release's migration Job
+        assert len(objects) == (13 if region == stack.config.regions.primary else 12)
         providers = {r["provider"].rsplit("::", 2)[1] for r in objects}
         assert providers == {f"cluster-{region}-k8s"}
 
