@@ -21,8 +21,9 @@ import pulumi_aws as aws
 from components import iam_documents as docs
 from components.release_config import DeployerConfig
 
-#: CodeBuild's Amazon Linux image with Python, git, make and Docker.
-RUNNER_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+#: CodeBuild's Ubuntu 22.04 image (git, make, Docker): actions/setup-python ships its
+#: Pythons built for Ubuntu, so the jobs read the same on this runner as on GitHub's.
+RUNNER_IMAGE = "aws/codebuild/standard:7.0"
 HTTPS = 443
 
 
