@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements*.txt policies/requirements.txt app/requirements*.txt app/lambdas/requirements.txt constraints.txt 2>/dev/null | sha256sum | cut -c1-12)
 
-.PHONY: preview preview-json test lint typecheck pytest postgres bench clean lambda-layer local
+.PHONY: preview preview-json test lint typecheck pytest postgres bench clean lambda-layer local policy-venv
 # One stack per stack file (Pulumi.<stack>.yaml), each a row of the pack's jurisdiction table.
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 LAYER  := build/lambda-layer/.built-$(shell cat app/lambdas/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
@@ -25,6 +25,14 @@ $(LAYER): $(STAMP)
 		--platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
 		--implementation cp --python-version 3.12 --only-binary=:all: \
 		-r app/lambdas/requirements.txt
+	touch $@
+
+## The policy pack's own virtualenv (PulumiPolicy.yaml) for `pulumi preview --policy-pack`,
+## pinned like the program's; without it the CLI makes one from policies/requirements.txt.
+policy-venv: policies/venv/.installed
+policies/venv/.installed: policies/requirements.txt constraints.txt
+	$(PYTHON) -m venv policies/venv
+	policies/venv/bin/python -m pip install --quiet -r policies/requirements.txt -c constraints.txt
 	touch $@
 
 ## The main job: offline preview of both stacks, policy pack included; fails on a

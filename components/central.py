@@ -267,6 +267,13 @@ class CentralHub(pulumi.ComponentResource):
 def hub_queue_policy(queue_arn: str, producer_role_arns: Sequence[str]) -> dict[str, Any]:
     """Only the named producer roles send, and only over TLS.
 
+    The principals are the producers' accounts, narrowed to the roles by ``aws:PrincipalArn``
+    (a role's ARN, whichever session it signs with): SQS refuses a policy whose principal
+    is a role that does not exist yet, and on a first deploy from empty accounts the other
+    stacks' API roles do not. An account principal always exists, and a condition value is
+    a plain string, so the hub can be deployed before its producers. The other account's
+    own IAM policy must allow the send too (the API role's SendCentralEvents does).
+
     The explicit deny makes "only" true even for account principals whose own IAM policy
     would allow ``sqs:SendMessage``. Consequence: a DLQ redrive back into this queue must
     run as one of the producer roles.
@@ -278,9 +285,10 @@ def hub_queue_policy(queue_arn: str, producer_role_arns: Sequence[str]) -> dict[
             {
                 "Sid": "AllowNamedProducersToSend",
                 "Effect": "Allow",
-                "Principal": {"AWS": producers},
+                "Principal": {"AWS": producer_accounts(producers)},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": producers}},
             },
             {
                 "Sid": "DenySendFromAnyoneElse",
@@ -293,6 +301,36 @@ def hub_queue_policy(queue_arn: str, producer_role_arns: Sequence[str]) -> dict[
             deny_insecure_transport([queue_arn], "sqs"),
         ],
     }
+
+
+def producer_key_statement(region: str, producer_role_arns: Sequence[str]) -> dict[str, Any]:
+    """On the hub's queues key: the producers may have SQS encrypt with it as they send.
+
+    Same form as the queue policy (accounts as principals, the roles by aws:PrincipalArn),
+    so the key can be created before the producers' roles exist; a producer in another
+    account is otherwise refused by the key's own-account-only statements.
+    """
+    producers = sorted(producer_role_arns)
+    return {
+        "Sid": "CentralProducersEncryptThroughSqs",
+        "Effect": "Allow",
+        "Principal": {"AWS": producer_accounts(producers)},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"},
+            "ArnEquals": {"aws:PrincipalArn": producers},
+        },
+    }
+
+
+def producer_accounts(role_arns: Sequence[str]) -> list[str]:
+    """``arn:<partition>:iam::<account>:root`` of every account that owns a producer role."""
+    roots = set()
+    for arn in role_arns:
+        parts = arn.split(":")
+        roots.add(f"arn:{parts[1]}:iam::{parts[4]}:root")
+    return sorted(roots)
 
 
 @dataclass

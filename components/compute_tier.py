@@ -40,7 +40,7 @@ from components.observability import (
     RegionalMonitoringArgs,
     RegionalSignals,
 )
-from components.workload import ApiPermissions, ApiWorkload, ApiWorkloadArgs
+from components.workload import ApiPermissions, ApiRelease, ApiWorkload, ApiWorkloadArgs
 
 if TYPE_CHECKING:
     from components.program import Region
@@ -65,6 +65,8 @@ class ComputeInputs:
     #: More GDPR_API_* settings per region for the API and the outbox worker, e.g.
     #: GDPR_API_AUDIT_BUCKET, GDPR_API_CENTRAL_QUEUE_URL, GDPR_API_CENTRAL_QUEUE_REGION.
     settings: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    #: The release each region runs (image by digest); none yet: no API pods are declared.
+    releases: Mapping[str, ApiRelease] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,7 +98,11 @@ def build_compute_tier(
     inputs: ComputeInputs | None = None,
 ) -> ComputeTier:
     inputs = inputs or ComputeInputs()
-    built = {name: _build_region(cfg, region, inputs) for name, region in regions.items()}
+    built: dict[str, RegionalCompute] = {}
+    for name in cfg.regions.all:  # the primary first: its migration Job gates every region
+        done = built.get(cfg.regions.primary)
+        job = done.workload.migration if done else None
+        built[name] = _build_region(cfg, regions[name], inputs, [job] if job else [])
     primary = regions[cfg.regions.primary]
     on_primary = pulumi.ResourceOptions(provider=primary.provider)
     edge = EdgeDistribution(
@@ -133,7 +139,9 @@ def _required(value: str | None) -> str:
     return value
 
 
-def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> RegionalCompute:
+def _build_region(
+    cfg: StackConfig, region: Region, inputs: ComputeInputs, rollout_after: list[pulumi.Resource]
+) -> RegionalCompute:
     name = region.name
     in_region = pulumi.ResourceOptions(provider=region.provider)
     eks_name = cluster_name(cfg.stack, name)
@@ -222,7 +230,8 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
             oidc_provider_url=cluster.oidc_provider_url,
             vpc_cidr=cfg.network.vpc_cidrs[name],
             database_cidrs=[cfg.network.vpc_cidrs[r] for r in cfg.regions.all],
-            image=app.image.replace("{region}", name),
+            release=inputs.releases.get(name),
+            rollout_after=rollout_after,
             namespace=app.namespace,
             replicas=app.replicas,
             min_replicas=app.min_replicas,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pulumi
@@ -82,6 +82,8 @@ PURPOSES: Mapping[str, KeyPurpose] = {
         service_principals=("s3", "sns", "events", "cloudwatch"),
     ),
     "audit": KeyPurpose("S3 audit files", via_services=("s3",)),
+    # ECR encrypts each repository's layers through a grant it creates at repository creation.
+    "images": KeyPurpose("ECR container images", via_services=("ecr",), allow_grants=True),
     "eks": KeyPurpose(
         "Kubernetes secrets envelope encryption and node volumes",
         via_services=("eks", "ec2", "autoscaling"),
@@ -102,6 +104,7 @@ class KeyArns:
     logs: pulumi.Input[str]
     queues: pulumi.Input[str]
     audit: pulumi.Input[str]
+    images: pulumi.Input[str]
     eks: pulumi.Input[str]
 
     def by_purpose(self) -> dict[str, pulumi.Input[str]]:
@@ -116,6 +119,8 @@ class RegionalKeysArgs:
     protection: ProtectionFloor
     deletion_window_in_days: int = 30
     rotation_period_in_days: int = 365
+    #: More key-policy statements per purpose (the hub's producers on its queues key).
+    extra_statements: Mapping[str, Sequence[dict[str, Any]]] = field(default_factory=dict)
 
 
 def key_policy(
@@ -212,9 +217,12 @@ def _render_policy(
     region: str,
     account_id: pulumi.Output[str],
     partition: pulumi.Output[str],
+    extra: Sequence[dict[str, Any]] = (),
 ) -> pulumi.Output[str]:
     def render(ids: list[str]) -> str:
-        return json.dumps(key_policy(purpose, region=region, account_id=ids[0], partition=ids[1]))
+        doc = key_policy(purpose, region=region, account_id=ids[0], partition=ids[1])
+        doc["Statement"] += list(extra)
+        return json.dumps(doc)
 
     return pulumi.Output.all(account_id, partition).apply(render)
 
@@ -239,7 +247,13 @@ class RegionalKeys(pulumi.ComponentResource):
         self.keys = {}
         for purpose_name in PURPOSES:
             purpose = PURPOSES[purpose_name]
-            policy = _render_policy(purpose, args.region, identity.account_id, partition.partition)
+            policy = _render_policy(
+                purpose,
+                args.region,
+                identity.account_id,
+                partition.partition,
+                args.extra_statements.get(purpose_name, ()),
+            )
             key = aws.kms.Key(
                 f"{name}-{purpose_name}",
                 description=f"{args.alias_prefix} {purpose_name}: {purpose.description}",

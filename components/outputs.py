@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from components.central import CentralHub, CentralHubReference
     from components.compute_tier import ComputeTier
     from components.config import StackConfig
+    from components.deployer import DeploymentRunner
     from components.program import DataTier, Region
+    from components.registry import ImageRegistry
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Built:
     central: CentralHub | CentralHubReference
     audits: Mapping[str, AuditPipeline]
     compute: ComputeTier
+    registry: ImageRegistry
+    runner: DeploymentRunner | None
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     Output(
         "kmsKeyArns",
-        "{region: {purpose: CMK ARN}} for database, secrets, logs, queues, audit, eks.",
+        "{region: {purpose: CMK ARN}} for database, secrets, logs, queues, audit, images, eks.",
         lambda b: {n: r.keys.arns.by_purpose() for n, r in b.regions.items()},
     ),
     Output(
@@ -128,6 +132,17 @@ OUTPUTS: tuple[Output, ...] = (
         "cloudfrontDomainName",
         "Its domain name (the aliases point here).",
         lambda b: b.compute.edge.distribution.domain_name,
+    ),
+    Output(
+        "imageRepositoryUrls",
+        "{region: ECR repository URL}; the image job pushes to the primary's, ECR replicates.",
+        lambda b: b.registry.repository_urls,
+    ),
+    Output(
+        "deploymentRunnerProject",
+        "The CodeBuild project whose in-VPC runners apply this stack "
+        "(`runs-on: codebuild-<it>-...`); only with `deployer.enabled`.",
+        lambda b: b.runner.project_name if b.runner else None,
     ),
     Output(
         "auditBucketNames",

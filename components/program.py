@@ -16,9 +16,10 @@ from components.central import (
     CentralHubArgs,
     CentralHubReference,
     CentralHubReferenceArgs,
+    producer_key_statement,
 )
 from components.cidr import carve_subnets
-from components.compute_tier import ComputeInputs, build_compute_tier
+from components.compute_tier import ComputeInputs, ComputeTier, build_compute_tier
 from components.config import StackConfig
 from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, LinkEnd
 from components.database import (
@@ -31,11 +32,13 @@ from components.database import (
     ShardRegion,
     endpoints_by_shard,
 )
+from components.deployer import ClusterEndpoint, DeploymentRunner, DeploymentRunnerArgs
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.observability import RegionalSignals
 from components.outputs import Built, stack_outputs
 from components.providers import regional_providers
+from components.registry import ImageRegistry, ImageRegistryArgs, RegistryRegion
 from components.shardmap_parameter import (
     ParameterRegion,
     ShardMapParameter,
@@ -49,7 +52,7 @@ from components.workers import (
     lambda_code,
     lambda_dependencies,
 )
-from components.workload import ApiPermissions
+from components.workload import ApiPermissions, ApiRelease
 from policies.gdpr_pack.jurisdictions import allowed_regions
 
 PROJECT = "gdpr-platform"
@@ -79,10 +82,12 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     central = _build_central(cfg, regions[primary], code, layers[primary].arn)
     audits = {name: _build_audit(cfg, r, code, layers[name].arn) for name, r in regions.items()}
     pseudonym_key = _pseudonym_key(cfg, regions)
-    compute = build_compute_tier(
-        cfg, regions, _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
-    )
-    return stack_outputs(Built(cfg, regions, data, central, audits, compute))
+    registry = _build_registry(cfg, regions)
+    inputs = _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
+    inputs.releases = _releases(cfg, registry)
+    compute = build_compute_tier(cfg, regions, inputs)
+    runner = _build_deployer(cfg, regions, compute) if cfg.deployer.enabled else None
+    return stack_outputs(Built(cfg, regions, data, central, audits, compute, registry, runner))
 
 
 def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Region:
@@ -90,7 +95,10 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
     keys = RegionalKeys(
         f"keys-{region}",
         RegionalKeysArgs(
-            region=region, alias_prefix=f"{PROJECT}/{cfg.stack}", protection=cfg.floor
+            region=region,
+            alias_prefix=f"{PROJECT}/{cfg.stack}",
+            protection=cfg.floor,
+            extra_statements=_hub_key_statements(cfg, region),
         ),
         opts=in_region,
     )
@@ -113,6 +121,85 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
         keys=keys,
         network=network,
     )
+
+
+def _hub_key_statements(cfg: StackConfig, region: str) -> dict[str, list[dict[str, Any]]]:
+    """The hub's queues key admits the producers (components/central.py)."""
+    if not cfg.central.host or region != cfg.regions.primary:
+        return {}
+    return {"queues": [producer_key_statement(region, cfg.central.producer_role_arns)]}
+
+
+def _build_registry(cfg: StackConfig, regions: Mapping[str, Region]) -> ImageRegistry:
+    return ImageRegistry(
+        "registry",
+        ImageRegistryArgs(
+            repository_name=cfg.release.image_repository,
+            primary_region=cfg.regions.primary,
+            regions={
+                name: RegistryRegion(provider=r.provider, key_arn=r.keys.arns.images)
+                for name, r in regions.items()
+            },
+            allowed_regions=allowed_regions(cfg.jurisdiction, adequacy=cfg.regions.allow_adequacy),
+        ),
+        opts=pulumi.ResourceOptions(provider=regions[cfg.regions.primary].provider),
+    )
+
+
+def _build_deployer(
+    cfg: StackConfig, regions: Mapping[str, Region], compute: ComputeTier
+) -> DeploymentRunner:
+    """The in-VPC GitHub Actions runner in the primary region (components/deployer.py)."""
+    primary = regions[cfg.regions.primary]
+    return DeploymentRunner(
+        "deployer",
+        DeploymentRunnerArgs(
+            stack=cfg.stack,
+            region=primary.name,
+            settings=cfg.deployer,
+            vpc_id=primary.network.vpc.id,
+            private_subnet_ids=primary.network.private_subnet_ids,
+            private_subnet_cidrs=list(
+                carve_subnets(cfg.network.vpc_cidrs[primary.name], cfg.network.az_count).private
+            ),
+            logs_key_arn=primary.keys.arns.logs,
+            database_cidr=cfg.network.vpc_cidrs[primary.name],
+            database_port=cfg.database.port,
+            clusters={
+                name: ClusterEndpoint(
+                    provider=r.provider,
+                    security_group_id=compute.regions[name].cluster.cluster_security_group_id,
+                )
+                for name, r in regions.items()
+            },
+        ),
+        opts=pulumi.ResourceOptions(provider=primary.provider),
+    )
+
+
+def _releases(cfg: StackConfig, registry: ImageRegistry) -> dict[str, ApiRelease]:
+    """Each region runs the release's digest from its own region's repository.
+
+    Without ``release.imageDigest`` (a stack's first deploy, before any image exists) a
+    development stack may name ``app.image``; otherwise no API pods are declared yet.
+    """
+    migration = cfg.release.migration
+    digest = cfg.release.image_digest
+    images: dict[str, pulumi.Input[str]] = {}
+    if digest is not None:
+        images = {
+            r: url.apply(lambda u: f"{u}@{digest}") for r, url in registry.repository_urls.items()
+        }
+    elif cfg.app.image is not None:
+        images = {r: cfg.app.image.replace("{region}", r) for r in cfg.regions.all}
+    return {
+        region: ApiRelease(
+            image=image,
+            migration_deadline_seconds=migration.active_deadline_seconds,
+            migration_backoff_limit=migration.backoff_limit,
+        )
+        for region, image in images.items()
+    }
 
 
 def _build_central(

@@ -8,6 +8,7 @@ balancer (a TargetGroupBinding registers the pod IPs into the edge tier's target
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from components import iam_documents as docs
 APP_NAME = "api"
 #: The outbox worker (app/audit/worker.py): audit PDFs to S3, events to the central queue.
 WORKER_NAME = "outbox-worker"
+#: The migration Job of each release (app/db/migrate.py), named per release.
+MIGRATE_NAME = "migrate"
 SERVICE_ACCOUNT = "api"
 #: A read-only root filesystem still needs somewhere for temporary files.
 TMP_VOLUME = "tmp"
@@ -50,6 +53,22 @@ class ApiPermissions:
     central_queue_key_arn: pulumi.Input[str] | None = None
 
 
+@dataclass(frozen=True)
+class ApiRelease:
+    """The build a region runs, and how its migrations may run before it rolls out."""
+
+    #: ``<region's repository url>@sha256:...``.
+    image: pulumi.Input[str]
+    migration_deadline_seconds: int = 900
+    migration_backoff_limit: int = 1
+
+
+def release_name(image: str) -> str:
+    """``migrate-<12 hex>`` of the image's digest: one migration Job per release."""
+    _, _, digest = image.partition("@sha256:")
+    return f"{MIGRATE_NAME}-{(digest or hashlib.sha256(image.encode()).hexdigest())[:12]}"
+
+
 @dataclass
 class ApiWorkloadArgs:
     region: str
@@ -64,7 +83,8 @@ class ApiWorkloadArgs:
     vpc_cidr: str
     #: VPC CIDRs of every region of the jurisdiction: shard writers live in the primary's.
     database_cidrs: Sequence[str]
-    image: str
+    #: None: no release yet (first deploy): no API, worker or migration Job is declared.
+    release: ApiRelease | None
     namespace: str
     replicas: int
     min_replicas: int
@@ -91,6 +111,9 @@ class ApiWorkloadArgs:
     permissions: ApiPermissions = field(default_factory=ApiPermissions)
     #: Resources the TargetGroupBinding needs first (the controller's chart with its CRD).
     binding_depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
+    #: Outside the primary region: the primary's migration Job, which migrates every shard
+    #: (writers are all in the primary), so this region's pods wait for it too.
+    rollout_after: Sequence[pulumi.Resource] = field(default_factory=list)
 
 
 def api_role_policy(
@@ -199,17 +222,21 @@ class ApiWorkload(pulumi.ComponentResource):
         self._create_role()
         self._create_namespace()
         self._create_config()
-        self._create_deployment()
-        self._create_worker()
         self._create_service()
-        self._create_scaling()
         self._create_network_policy()
+        self.migration: k8s.batch.v1.Job | None = None
+        if args.release is not None:
+            if args.region == args.primary_region:
+                self._create_migration(args.release)
+            self._create_deployment(args.release)
+            self._create_worker(args.release)
+            self._create_scaling()
 
         self.register_outputs(
             {
                 "roleArn": self.role.arn,
                 "namespace": args.namespace,
-                "deploymentName": self.deployment.metadata.name,
+                "migrationJob": self.migration.metadata.name if self.migration else None,
             }
         )
 
@@ -317,7 +344,7 @@ class ApiWorkload(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
 
-    def _container(self) -> k8s.core.v1.ContainerArgs:
+    def _container(self, image: pulumi.Input[str]) -> k8s.core.v1.ContainerArgs:
         args = self._args
 
         def probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgs:
@@ -330,7 +357,7 @@ class ApiWorkload(pulumi.ComponentResource):
 
         return k8s.core.v1.ContainerArgs(
             name=APP_NAME,
-            image=args.image,
+            image=image,
             args=[
                 "uvicorn",
                 "app.main:create_app",
@@ -357,11 +384,10 @@ class ApiWorkload(pulumi.ComponentResource):
             volume_mounts=[_tmp_mount()],
         )
 
-    def _worker_container(self) -> k8s.core.v1.ContainerArgs:
-        args = self._args
+    def _worker_container(self, image: pulumi.Input[str]) -> k8s.core.v1.ContainerArgs:
         return k8s.core.v1.ContainerArgs(
             name=WORKER_NAME,
-            image=args.image,
+            image=image,
             args=["python", "-m", "app.audit.worker"],
             env_from=[
                 k8s.core.v1.EnvFromSourceArgs(
@@ -380,12 +406,13 @@ class ApiWorkload(pulumi.ComponentResource):
         return {**self._labels, "app.kubernetes.io/name": name}
 
     def _pod_template(
-        self, name: str, container: k8s.core.v1.ContainerArgs
+        self, name: str, container: k8s.core.v1.ContainerArgs, restart_policy: str = "Always"
     ) -> k8s.core.v1.PodTemplateSpecArgs:
         return k8s.core.v1.PodTemplateSpecArgs(
             metadata=k8s.meta.v1.ObjectMetaArgs(labels=self._labels_of(name)),
             spec=k8s.core.v1.PodSpecArgs(
                 service_account_name=SERVICE_ACCOUNT,
+                restart_policy=restart_policy,
                 # The projected IRSA token is mounted by the EKS webhook; the Kubernetes
                 # API token is not needed.
                 automount_service_account_token=False,
@@ -416,7 +443,69 @@ class ApiWorkload(pulumi.ComponentResource):
             ),
         )
 
-    def _create_deployment(self) -> None:
+    def _create_migration(self, release: ApiRelease) -> None:
+        """``python -m app.db.migrate`` for this release, before the API rolls out.
+
+        Same service account, so the same IRSA role as the API: rds-db:connect to this
+        jurisdiction's shard writers only, and the shard map in the same ConfigMap, which
+        lists this jurisdiction's shards only. Only the primary region runs it: every
+        shard's writer is there, and the other regions' readers follow by replication.
+
+        The name carries the release's digest, so a new release is a new Job (replaced:
+        the finished one goes, the new one runs). The Kubernetes provider waits until a Job
+        completes and fails the update if it fails, and every region's Deployments depend
+        on it, so no pod of a release serves before its schema is in place.
+        The Job is kept after it finishes (no ttlSecondsAfterFinished): a Job that removed
+        itself would show up as drift on every refresh.
+        """
+        image = release.image
+        name = pulumi.Output.from_input(image).apply(release_name)
+        container = k8s.core.v1.ContainerArgs(
+            name=MIGRATE_NAME,
+            image=image,
+            args=["python", "-m", "app.db.migrate"],
+            env_from=[
+                k8s.core.v1.EnvFromSourceArgs(
+                    config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name="api-config")
+                )
+            ],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "100m", "memory": "256Mi"},
+                limits={"cpu": "500m", "memory": "512Mi"},
+            ),
+            security_context=_locked_down(),
+            volume_mounts=[_tmp_mount()],
+        )
+        self.migration = k8s.batch.v1.Job(
+            f"{self._name}-migrate",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=name,
+                namespace=self._args.namespace,
+                labels=self._labels_of(MIGRATE_NAME),
+            ),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=release.migration_backoff_limit,
+                active_deadline_seconds=release.migration_deadline_seconds,
+                template=self._pod_template(MIGRATE_NAME, container, restart_policy="Never"),
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[
+                    self.namespace,
+                    self.service_account,
+                    self.config_map,
+                    self.migrate_network_policy,
+                ],
+                # A new release is a new name: the new Job is created (and awaited) before
+                # the old one goes. Changed limits apply from the next release on.
+                ignore_changes=["spec.activeDeadlineSeconds", "spec.backoffLimit"],
+            ),
+        )
+
+    def _rollout_after(self) -> list[pulumi.Resource]:
+        return [self.migration] if self.migration else list(self._args.rollout_after)
+
+    def _create_deployment(self, release: ApiRelease) -> None:
         args = self._args
         selector = {"app.kubernetes.io/name": APP_NAME}
         self.deployment = k8s.apps.v1.Deployment(
@@ -431,17 +520,23 @@ class ApiWorkload(pulumi.ComponentResource):
                         max_unavailable=0, max_surge=1
                     ),
                 ),
-                template=self._pod_template(APP_NAME, self._container()),
+                template=self._pod_template(APP_NAME, self._container(release.image)),
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.namespace, self.service_account, self.config_map],
+                # The release's schema first: its migration Job must have completed.
+                depends_on=[
+                    self.namespace,
+                    self.service_account,
+                    self.config_map,
+                    *self._rollout_after(),
+                ],
                 # The HPA owns the replica count after the first rollout.
                 ignore_changes=["spec.replicas"],
             ),
         )
 
-    def _create_worker(self) -> None:
+    def _create_worker(self, release: ApiRelease) -> None:
         args = self._args
         # Rows are taken FOR UPDATE SKIP LOCKED, so workers never share one: any count
         # is safe, two keep delivering through a node drain.
@@ -453,11 +548,16 @@ class ApiWorkload(pulumi.ComponentResource):
                 selector=k8s.meta.v1.LabelSelectorArgs(
                     match_labels={"app.kubernetes.io/name": WORKER_NAME}
                 ),
-                template=self._pod_template(WORKER_NAME, self._worker_container()),
+                template=self._pod_template(WORKER_NAME, self._worker_container(release.image)),
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.namespace, self.service_account, self.config_map],
+                depends_on=[
+                    self.namespace,
+                    self.service_account,
+                    self.config_map,
+                    *self._rollout_after(),
+                ],
             ),
         )
 
@@ -591,6 +691,27 @@ class ApiWorkload(pulumi.ComponentResource):
                     database,
                     # AWS APIs through the VPC's interface endpoints, S3, named extras.
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=https_peers, ports=[tcp(443)]),
+                    dns,
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+        )
+        # The migration Job takes no traffic: the writers, STS through the VPC's endpoint
+        # (its IRSA token), DNS.
+        self.migrate_network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-migrate-netpol",
+            metadata=self._meta(MIGRATE_NAME, labels=self._labels_of(MIGRATE_NAME)),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": MIGRATE_NAME}
+                ),
+                policy_types=["Ingress", "Egress"],
+                ingress=[],
+                egress=[
+                    database,
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=cidr_peers([args.vpc_cidr]), ports=[tcp(443)]
+                    ),
                     dns,
                 ],
             ),

@@ -110,6 +110,12 @@ def _computed_state(
     if type_token == "aws:cloudwatch/logGroup:LogGroup" and isinstance(inputs.get("name"), str):
         # A named group's ARN names it: IAM policies scoped to the group must match.
         state["arn"] = f"arn:aws:logs:{where}:{ACCOUNT_ID}:log-group:{inputs['name']}"
+    if type_token == "aws:ecr/repository:Repository":
+        # Images are pulled by <registry>/<repository name>@digest.
+        repo = inputs.get("name") if isinstance(inputs.get("name"), str) else name
+        state["arn"] = f"arn:aws:ecr:{where}:{ACCOUNT_ID}:repository/{repo}"
+        state["registryId"] = ACCOUNT_ID
+        state["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{where}.amazonaws.com/{repo}"
     return state
 
 

@@ -36,6 +36,7 @@ from components.config.network import ConnectivityMode, NatMode, NetworkConfig
 from components.config.observability import ObservabilityConfig
 from components.config.protection import ProtectionConfig, ProtectionFloor
 from components.config.regions import RegionsConfig
+from components.config.release import DeployerConfig, MigrationConfig, ReleaseConfig
 from components.config.shards import ShardRange, ShardsConfig
 from components.config.stack import StackConfig, load_from_pulumi, parse_config
 from components.config.tags import REQUIRED_TAG_KEYS, DataClassification, TagsConfig
@@ -55,12 +56,14 @@ __all__ = [
     "ConnectivityMode",
     "DataClassification",
     "DatabaseConfig",
+    "DeployerConfig",
     "EdgeConfig",
     "EksConfig",
     "Environment",
     "LambdaWorkerConfig",
     "LogRetentionDays",
     "MasterSecretRotation",
+    "MigrationConfig",
     "NatMode",
     "NetworkConfig",
     "NonEmpty",
@@ -71,6 +74,7 @@ __all__ = [
     "ProtectionFloor",
     "ReaderAutoscaling",
     "RegionsConfig",
+    "ReleaseConfig",
     "RoleArn",
     "ShardRange",
     "ShardsConfig",

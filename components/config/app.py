@@ -17,9 +17,9 @@ _Path = Annotated[str, StringConstraints(pattern=r"^/")]
 class AppConfig(Model):
     """The API workload on each region's cluster."""
 
-    #: Container image, pinned by digest (``repo@sha256:...``) or an explicit tag other than
-    #: ``latest``, so every region runs the same build.
-    image: NonEmpty
+    #: Outside production, an image from elsewhere while ``release.imageDigest`` is unset:
+    #: pinned by digest (``repo@sha256:...``) or an explicit tag other than ``latest``.
+    image: NonEmpty | None = None
     namespace: NonEmpty = "api"
     replicas: int = Field(default=3, ge=2)
     min_replicas: int = Field(default=2, ge=2)
@@ -50,7 +50,7 @@ class AppConfig(Model):
 
 def check_app(app: AppConfig) -> None:
     image = app.image
-    if "@sha256:" not in image:
+    if image is not None and "@sha256:" not in image:
         name, _, tag = image.rpartition(":")
         if not name or "/" in tag or tag in {"", "latest"}:
             raise ConfigError(

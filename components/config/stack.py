@@ -21,8 +21,15 @@ from components.config.network import NetworkConfig, check_cidrs
 from components.config.observability import ObservabilityConfig, check_observability
 from components.config.protection import ProtectionConfig, ProtectionFloor
 from components.config.regions import RegionsConfig, check_regions
+from components.config.release import (
+    DeployerConfig,
+    ReleaseConfig,
+    check_deployer,
+    check_release,
+)
 from components.config.shards import ShardsConfig, build_shard_map
 from components.config.tags import TagsConfig
+from components.placeholders import ExampleValueError, refuse_example_values
 from policies.gdpr_pack.jurisdictions import JURISDICTION_REGIONS
 
 
@@ -41,6 +48,8 @@ class _Sections(Model):
     app: AppConfig
     edge: EdgeConfig
     observability: ObservabilityConfig
+    release: ReleaseConfig = ReleaseConfig()
+    deployer: DeployerConfig = DeployerConfig()
 
 
 _TOP_LEVEL = ("jurisdiction", "environment", *_Sections.model_fields)
@@ -130,6 +139,8 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     check_central(stack, sections.central)
     check_audit(sections.audit)
     check_observability(environment, sections.observability)
+    check_release(sections.release)
+    check_deployer(sections.deployer, regions)
 
     return StackConfig(
         stack=stack,
@@ -185,4 +196,33 @@ def load_from_pulumi(stack: str) -> StackConfig:
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix) :]: v for k, v in every.items() if k.startswith(prefix)}
-    return parse_config(stack, raw)
+    config = parse_config(stack, raw)
+    import pulumi
+
+    check_no_example_values(
+        config, raw, offline=_under_mocks(), organization=pulumi.get_organization()
+    )
+    return config
+
+
+def check_no_example_values(
+    config: StackConfig, raw: Mapping[str, Any], *, offline: bool, organization: str
+) -> None:
+    """A production stack deployed for real carries no example value (components/placeholders).
+
+    The committed stack files are production templates: the offline preview and the tests
+    (Pulumi mocks, which can create nothing) run them as they are.
+    """
+    if not config.is_production or offline:
+        return
+    try:
+        refuse_example_values(raw, organization=organization)
+    except ExampleValueError as exc:
+        raise ConfigError(exc.example.key, exc.example.detail()) from None
+
+
+def _under_mocks() -> bool:
+    from pulumi.runtime.mocks import MockMonitor
+    from pulumi.runtime.settings import get_monitor
+
+    return isinstance(get_monitor(), MockMonitor)

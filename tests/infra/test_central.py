@@ -138,7 +138,12 @@ def test_only_the_configured_producers_may_send_and_only_over_tls(eu: PreviewRes
     statements = {s["Sid"]: s for s in doc["Statement"]}
     allows = [s for s in doc["Statement"] if s["Effect"] == "Allow"]
     assert len(allows) == 1
-    assert sorted(allows[0]["Principal"]["AWS"]) == producers
+    # Accounts as principals (they exist before any producer role does), the roles by
+    # condition: a first deploy of the hub does not wait for the producers' stacks.
+    accounts = sorted({f"arn:aws:iam::{arn.split(':')[4]}:root" for arn in producers})
+    assert allows[0]["Principal"]["AWS"] == accounts
+    assert sorted(allows[0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == producers
+    assert not any(":role/" in str(s.get("Principal")) for s in doc["Statement"])
     assert allows[0]["Action"] == "sqs:SendMessage"
     deny_others = statements["DenySendFromAnyoneElse"]
     assert deny_others["Effect"] == "Deny"
@@ -157,7 +162,8 @@ def test_only_the_configured_producers_may_send_and_only_over_tls(eu: PreviewRes
 def test_producer_list_comes_from_config(changed_eu: PreviewResult) -> None:
     doc = policy_doc(by_name(changed_eu, "central-queue-policy"))
     allow = next(s for s in doc["Statement"] if s["Effect"] == "Allow")
-    assert allow["Principal"]["AWS"] == [ONLY_PRODUCER]
+    assert allow["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [ONLY_PRODUCER]
+    assert allow["Principal"]["AWS"] == [f"arn:aws:iam::{ONLY_PRODUCER.split(':')[4]}:root"]
 
 
 def test_the_dlq_also_refuses_plain_http(eu: PreviewResult) -> None:
@@ -413,3 +419,24 @@ def test_a_hub_nobody_hosts_is_refused() -> None:
     }
     with pytest.raises(ConfigError, match=r"central\.host: no stack hosts the hub"):
         check_single_hub(configs)
+
+
+def test_hub_queue_key_admits_the_producers_without_naming_their_roles(
+    eu: PreviewResult, us: PreviewResult
+) -> None:
+    producers = sorted(eu.config.central.producer_role_arns)
+    primary = eu.config.regions.primary
+    key = by_name(eu, f"keys-{primary}-queues", "aws:kms/key:Key")
+    statements = {s["Sid"]: s for s in policy_doc(key)["Statement"]}
+    grant = statements["CentralProducersEncryptThroughSqs"]
+    assert grant["Principal"]["AWS"] == sorted(
+        {f"arn:aws:iam::{arn.split(':')[4]}:root" for arn in producers}
+    )
+    assert grant["Condition"]["ArnEquals"]["aws:PrincipalArn"] == producers
+    assert grant["Condition"]["StringEquals"]["kms:ViaService"] == f"sqs.{primary}.amazonaws.com"
+    assert grant["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    # Only the hub's queues key, only in the hosting stack.
+    for result in (eu, us):
+        for record in result.resources:
+            if record["type"] == "aws:kms/key:Key" and record is not key:
+                assert "CentralProducers" not in str(record["inputs"].get("policy"))

@@ -18,7 +18,6 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("eks.adminRoleArn", "platform-admin", "eks.adminRoleArn", "not an IAM role ARN"),
     ("app.image", "registry.example.com/api:latest", "app.image", "not pinned"),
     ("app.image", "registry.example.com:5000/api", "app.image", "not pinned"),
-    ("app.image", None, "app.image", "required"),
     ("app.jwtIssuer", None, "app.jwtIssuer", "required"),
     ("app.replicas", 1, "app.replicas", "greater than or equal to 2"),
     ("app.minReplicas", 5, "app.replicas", "minReplicas <= replicas"),
@@ -91,6 +90,7 @@ def test_admin_role_is_optional_and_images_may_be_pinned_by_digest() -> None:
     config = set_key(config, "app.image", "registry.example.com/api@sha256:" + "a" * 64)
     cfg = parse_config("us", project_config(config))
     assert cfg.eks.admin_role_arn is None
+    assert cfg.app.image is not None
     assert cfg.app.image.endswith("a" * 64)
 
 

@@ -145,12 +145,18 @@ def test_account_can_never_lock_itself_out(stack: PreviewResult) -> None:
 def test_account_principals_use_keys_only_through_their_services(stack: PreviewResult) -> None:
     for key in of_type(stack, "aws:kms/key:Key"):
         for statement in _statements(key):
-            if statement["Principal"].get("AWS", "").endswith(":root") and any(
+            principals = statement["Principal"].get("AWS", [])
+            principals = [principals] if isinstance(principals, str) else principals
+            if any(p.endswith(":root") for p in principals) and any(
                 _allows(statement, a) for a in DATA_PLANE_ACTIONS
             ):
                 condition = statement["Condition"]["StringEquals"]
                 assert condition["kms:ViaService"], (key["name"], statement["Sid"])
-                assert condition["kms:CallerAccount"] == "123456789012"
+                # Own account's callers, or (the hub's producers) named roles of any account.
+                named_roles = statement["Condition"].get("ArnEquals", {}).get("aws:PrincipalArn")
+                assert condition.get("kms:CallerAccount") == "123456789012" or (
+                    named_roles and all(":role/" in r for r in named_roles)
+                ), (key["name"], statement["Sid"])
 
 
 def _service_principals(key: dict[str, Any]) -> set[str]:

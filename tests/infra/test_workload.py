@@ -42,8 +42,9 @@ def test_every_api_object_uses_its_own_regions_cluster(stack: PreviewResult) -> 
             if r["type"].startswith("kubernetes:")
             and (r["parent"] or "").endswith(f"ApiWorkload::api-{region}")
         ]
-        # ns, sa, config, deployment, svc, binding, hpa, pdb, netpol; worker and its netpol
-        assert len(objects) == 11
+        # ns, sa, config, deployment, svc, binding, hpa, pdb, netpol; worker and its netpol;
+        # the migration netpol, and in the primary the release's migration Job
+        assert len(objects) == (13 if region == stack.config.regions.primary else 12)
         providers = {r["provider"].rsplit("::", 2)[1] for r in objects}
         assert providers == {f"cluster-{region}-k8s"}
 
@@ -199,7 +200,7 @@ def test_deployment_runs_locked_down(stack: PreviewResult) -> None:
         assert context["allowPrivilegeEscalation"] is False
         assert context["capabilities"] == {"drop": ["ALL"]}
         assert context["seccompProfile"] == {"type": "RuntimeDefault"}
-        assert container["image"] == app.image.replace("{region}", region)
+        assert container["image"].endswith(f"@{stack.config.release.image_digest}")
         assert f".ecr.{region}." in container["image"]
         assert container["resources"] == {
             "requests": {"cpu": app.cpu_request, "memory": app.memory_request},
