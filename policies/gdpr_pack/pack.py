@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import baseline, encryption, residency, tags
+from . import baseline, encryption, exposure, paths, residency, stores, tags
 from .rule import Rule
 
 PACK_NAME = "gdpr-platform"
 GROUPS: dict[str, list[Rule]] = {
-    "residency": residency.RULES,
-    "encryption": encryption.RULES,
+    "residency": residency.RULES + paths.RULES,
+    "encryption": encryption.RULES + stores.RULES + paths.ENCRYPTION_RULES,
     "tags": tags.RULES,
-    "baseline": baseline.RULES,
+    "baseline": baseline.RULES + exposure.RULES,
 }
 RULES: list[Rule] = [rule for rules in GROUPS.values() for rule in rules]
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
