@@ -545,6 +545,12 @@ DESTINATIONS: Mapping[str, tuple[tuple[str, ...], ...]] = {
         ("consumerRegion",),
     ),
     "aws:auditmanager/frameworkShare:FrameworkShare": (("destinationRegion",),),
+    "aws:s3/inventory:Inventory": (("destination", "bucket", "bucketArn"),),
+    # the inline (deprecated) form of S3 replication; S3 ARNs name no region
+    "aws:s3/bucket:Bucket": (("replicationConfiguration", "rules", "*", "destination", "bucket"),),
+    "aws:s3/bucketV2:BucketV2": (
+        ("replicationConfigurations", "*", "rules", "*", "destinations", "*", "bucket"),
+    ),
 }
 
 

@@ -431,6 +431,23 @@ STORES: list[Store] = [
         switch=("encrypted",),
     ),
     Store(
+        "aws-ebs-snapshotimport-require-cmk-encryption",
+        "aws:ebs/snapshotImport:SnapshotImport",
+        "EBS snapshot import",
+        ("kmsKeyId",),
+        "https://docs.aws.amazon.com/vm-import/latest/userguide/vmie_prereqs.html",
+        {"diskContainer": {"format": "VHD"}, "encrypted": True, "kmsKeyId": KEY},
+        switch=("encrypted",),
+    ),
+    Store(
+        "aws-cloudwatch-eventarchive-require-cmk-encryption",
+        "aws:cloudwatch/eventArchive:EventArchive",
+        "EventBridge archive",
+        ("kmsKeyIdentifier",),
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html",
+        {"eventSourceArn": KEY, "kmsKeyIdentifier": KEY},
+    ),
+    Store(
         "aws-memorydb-snapshot-require-cmk-encryption",
         "aws:memorydb/snapshot:Snapshot",
         "MemoryDB snapshot",

@@ -297,7 +297,7 @@ RESIDENCY = [
         _set("edge", "orderedCacheBehaviors.0.cachePolicyId", CACHING_OPTIMIZED),
         "aws-cloudfront-distribution-disallow-caching-personal-api",
         "edge",
-        "distribution 'edge' caches API path '/api/*' (personal data would rest in edge caches "
+        "distribution 'edge' caches API path '/v1/*' (personal data would rest in edge caches "
         "outside the jurisdiction)",
     ),
     Case(
@@ -308,7 +308,7 @@ RESIDENCY = [
         ),
         "aws-cloudfront-distribution-disallow-caching-personal-api",
         "edge",
-        "distribution 'edge' serves API path '/api/*' from its default behaviour, which caches "
+        "distribution 'edge' serves API path '/v1/*' from its default behaviour, which caches "
         "(personal data would rest in edge caches outside the jurisdiction)",
     ),
     Case(
@@ -320,7 +320,7 @@ RESIDENCY = [
         ),
         "aws-cloudfront-distribution-disallow-caching-personal-api",
         "edge",
-        "distribution 'edge' caches API path '/api/*' (personal data would rest in edge caches "
+        "distribution 'edge' caches API path '/v1/*' (personal data would rest in edge caches "
         "outside the jurisdiction)",
     ),
 ]
