@@ -119,7 +119,10 @@ STORES: list[Store] = [
         "DynamoDB table replica",
         ("kmsKeyArn",),
         "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_reqs_bestpractices.html",
-        {"kmsKeyArn": KEY, "globalTableArn": KEY.replace("kms", "dynamodb")},
+        {
+            "kmsKeyArn": KEY,
+            "globalTableArn": KEY.replace("kms", "dynamodb", 1).replace("key/", "table/"),
+        },
     ),
     Store(
         "aws-efs-filesystem-require-cmk-encryption",
@@ -215,7 +218,13 @@ STORES: list[Store] = [
         "RDS instance",
         ("kmsKeyId",),
         "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html",
-        {"storageEncrypted": True, "kmsKeyId": KEY},
+        {
+            "storageEncrypted": True,
+            "kmsKeyId": KEY,
+            "deletionProtection": True,
+            "backupRetentionPeriod": 7,
+            "copyTagsToSnapshot": True,
+        },
         switch=("storageEncrypted",),
     ),
     Store(
@@ -445,7 +454,10 @@ STORES: list[Store] = [
         "EventBridge archive",
         ("kmsKeyIdentifier",),
         "https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html",
-        {"eventSourceArn": KEY, "kmsKeyIdentifier": KEY},
+        {
+            "eventSourceArn": KEY.replace("kms", "events", 1).replace("key/", "event-bus/"),
+            "kmsKeyIdentifier": KEY,
+        },
     ),
     Store(
         "aws-memorydb-snapshot-require-cmk-encryption",
@@ -537,7 +549,10 @@ STORES: list[Store] = [
         "Kendra index",
         ("serverSideEncryptionConfiguration", "kmsKeyId"),
         "https://docs.aws.amazon.com/kendra/latest/dg/encryption-at-rest.html",
-        {"roleArn": KEY, "serverSideEncryptionConfiguration": {"kmsKeyId": KEY}},
+        {
+            "roleArn": "arn:aws:iam::123456789012:role/kendra",
+            "serverSideEncryptionConfiguration": {"kmsKeyId": KEY},
+        },
     ),
     Store(
         "aws-backup-logicallyairgappedvault-require-cmk-encryption",
