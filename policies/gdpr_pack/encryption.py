@@ -93,7 +93,7 @@ GLOBAL_CLUSTER = Rule(
         }
     ),
     resource_check=check_global_cluster,
-    checkov=("CKV_AWS_140",),
+    checkov=("CKV_AWS_140", "CKV_AWS_292"),
 )
 
 

@@ -55,8 +55,8 @@ ACCESS_BLOCK = Rule(
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
     types=frozenset({BUCKET_PAB, ACCOUNT_PAB, ACCESS_POINT}),
     resource_check=check_access_block,
-    checkov=("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
-    security_hub=("S3.8",),
+    checkov=("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV_AWS_392"),
+    security_hub=("S3.1", "S3.8"),
 )
 
 #: Canned ACLs that grant to everyone or to every AWS account.
@@ -91,6 +91,7 @@ PUBLIC_ACL = Rule(
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html",
     types=ACL_TYPES,
     resource_check=check_public_acl,
+    checkov=("CKV_AWS_20", "CKV_AWS_57", "CKV2_AWS_43"),
 )
 
 #: Inputs that, when true, put a resource on the internet.
@@ -130,6 +131,7 @@ PUBLICLY_ACCESSIBLE = Rule(
     url="https://docs.aws.amazon.com/redshift/latest/mgmt/rs-security-group-public-private.html",
     types=PUBLICLY_ACCESSIBLE_TYPES,
     resource_check=check_publicly_accessible,
+    checkov=("CKV_AWS_69", "CKV_AWS_87", "CKV_AWS_89", "CKV_AWS_102"),
 )
 
 
@@ -198,6 +200,8 @@ S3_LOGGING = Rule(
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html",
     types=frozenset({S3_BUCKET, *BUCKET_LOGGING}),
     stack_check=check_bucket_logging,
+    checkov=("CKV_AWS_18",),
+    security_hub=("S3.9",),
 )
 
 
@@ -221,6 +225,8 @@ LB_LOGS = Rule(
     url="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html",
     types=frozenset(LOAD_BALANCERS),
     resource_check=check_lb_logs,
+    checkov=("CKV_AWS_91",),
+    security_hub=("ELB.5",),
 )
 
 

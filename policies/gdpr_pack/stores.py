@@ -96,10 +96,50 @@ def _rule(store: Store) -> Rule:
         url=store.url,
         types=frozenset({store.type}),
         resource_check=check,
-        checkov=store.checkov,
+        checkov=store.checkov or CHECKOV.get(store.name, ()),
         security_hub=store.security_hub,
     )
 
+
+#: Checkov checks for the same thing (its own ids; a CMK where it asks only for encryption
+#: is listed anyway, as the README says).
+CHECKOV: dict[str, tuple[str, ...]] = {
+    "aws-dynamodb-table-require-cmk-encryption": ("CKV_AWS_119",),
+    "aws-dynamodb-tablereplica-require-cmk-encryption": ("CKV_AWS_271",),
+    "aws-efs-filesystem-require-cmk-encryption": ("CKV_AWS_42", "CKV_AWS_184"),
+    "aws-elasticache-replicationgroup-require-cmk-encryption": ("CKV_AWS_29", "CKV_AWS_191"),
+    "aws-opensearch-domain-require-cmk-encryption": ("CKV_AWS_5", "CKV_AWS_247"),
+    "aws-elasticsearch-domain-require-cmk-encryption": ("CKV_AWS_5", "CKV_AWS_247"),
+    "aws-kinesis-stream-require-cmk-encryption": ("CKV_AWS_43", "CKV_AWS_185"),
+    "aws-kinesis-videostream-require-cmk-encryption": ("CKV_AWS_177",),
+    "aws-kinesis-firehosedeliverystream-require-cmk-encryption": ("CKV_AWS_240", "CKV_AWS_241"),
+    "aws-rds-instance-require-cmk-encryption": ("CKV_AWS_16",),
+    "aws-ebs-snapshotcopy-require-cmk-encryption": ("CKV_AWS_183",),
+    "aws-docdb-cluster-require-cmk-encryption": ("CKV_AWS_74", "CKV_AWS_182"),
+    "aws-neptune-cluster-require-cmk-encryption": ("CKV_AWS_44", "CKV_AWS_347"),
+    "aws-redshift-cluster-require-cmk-encryption": ("CKV_AWS_64", "CKV_AWS_142"),
+    "aws-redshiftserverless-namespace-require-cmk-encryption": ("CKV_AWS_282",),
+    "aws-msk-cluster-require-cmk-encryption": ("CKV_AWS_81",),
+    "aws-timestreamwrite-database-require-cmk-encryption": ("CKV_AWS_160",),
+    "aws-memorydb-cluster-require-cmk-encryption": ("CKV_AWS_201",),
+    "aws-memorydb-snapshot-require-cmk-encryption": ("CKV_AWS_278",),
+    "aws-ecr-repository-require-cmk-encryption": ("CKV_AWS_136",),
+    "aws-backup-vault-require-cmk-encryption": ("CKV_AWS_166",),
+    "aws-cloudtrail-trail-require-cmk-encryption": ("CKV_AWS_35",),
+    "aws-cloudtrail-eventdatastore-require-cmk-encryption": ("CKV_AWS_294",),
+    "aws-keyspaces-table-require-cmk-encryption": ("CKV_AWS_265",),
+    "aws-fsx-lustrefilesystem-require-cmk-encryption": ("CKV_AWS_190",),
+    "aws-fsx-ontapfilesystem-require-cmk-encryption": ("CKV_AWS_178",),
+    "aws-fsx-windowsfilesystem-require-cmk-encryption": ("CKV_AWS_179",),
+    "aws-mq-broker-require-cmk-encryption": ("CKV_AWS_209",),
+    "aws-rds-snapshotcopy-require-cmk-encryption": ("CKV_AWS_266",),
+    "aws-rds-instanceautomatedbackupsreplication-require-cmk-encryption": ("CKV_AWS_245",),
+    "aws-ec2-amicopy-require-cmk-encryption": ("CKV_AWS_235", "CKV_AWS_236"),
+    "aws-dms-replicationinstance-require-cmk-encryption": ("CKV_AWS_212",),
+    "aws-sagemaker-notebookinstance-require-cmk-encryption": ("CKV_AWS_22", "CKV_AWS_187"),
+    "aws-sagemaker-domain-require-cmk-encryption": ("CKV_AWS_187",),
+    "aws-kendra-index-require-cmk-encryption": ("CKV_AWS_262",),
+}
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/mrk-store"
 
@@ -624,6 +664,7 @@ TRANSIT: list[Transit] = [
         "ElastiCache replication group",
         ((("transitEncryptionEnabled",), True, False),),
         "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html",
+        checkov=("CKV_AWS_30",),
     ),
     Transit(
         "aws-memorydb-cluster-require-tls",
@@ -631,6 +672,7 @@ TRANSIT: list[Transit] = [
         "MemoryDB cluster",
         ((("tlsEnabled",), True, True),),
         "https://docs.aws.amazon.com/memorydb/latest/devguide/in-transit-encryption.html",
+        checkov=("CKV_AWS_202",),
     ),
     Transit(
         "aws-opensearch-domain-require-tls",
@@ -641,6 +683,7 @@ TRANSIT: list[Transit] = [
             (("nodeToNodeEncryption", "enabled"), True, False),
         ),
         "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/ntn.html",
+        checkov=("CKV_AWS_6", "CKV_AWS_83"),
     ),
     Transit(
         "aws-msk-cluster-require-tls",
@@ -651,6 +694,7 @@ TRANSIT: list[Transit] = [
             (("encryptionInfo", "encryptionInTransit", "inCluster"), True, True),
         ),
         "https://docs.aws.amazon.com/msk/latest/developerguide/msk-encryption.html",
+        checkov=("CKV_AWS_81",),
     ),
 ]
 

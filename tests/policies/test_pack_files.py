@@ -17,6 +17,13 @@ from tests.policies.records import PACK_DIR, ROOT
 from tools.policy_client import load_policy_config
 
 
+#: Access logging stays advisory in production until the program writes access logs (its
+#: load balancers and audit buckets do not yet); then both configs raise them to mandatory.
+ADVISORY_UNTIL_THE_PROGRAM_LOGS = frozenset(
+    {"aws-s3-bucket-enable-access-logging", "aws-lb-loadbalancer-enable-access-logs"}
+)
+
+
 @pytest.mark.parametrize("stack", ["eu", "us"])
 def test_stack_config_matches_the_rules(stack: str) -> None:
     config = load_policy_config(PACK_DIR / "config" / f"{stack}.json")
@@ -26,8 +33,8 @@ def test_stack_config_matches_the_rules(stack: str) -> None:
         if "jurisdiction" in entry["properties"]:  # else the stack name decides
             assert entry["properties"]["jurisdiction"] == stack, rule.name
             assert entry["properties"]["adequacy"] is False, rule.name
-        if rule.group == "baseline":  # both stacks are production
-            assert entry["enforcementLevel"] == "mandatory", rule.name
+        if rule.group == "baseline" and rule.name not in ADVISORY_UNTIL_THE_PROGRAM_LOGS:
+            assert entry["enforcementLevel"] == "mandatory", rule.name  # both are production
 
 
 def test_readme_documents_every_rule_with_its_controls() -> None:
