@@ -283,6 +283,21 @@ EXCLUSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
 }
 
 
+#: reason -> the short label the README's coverage table shows
+LABELS: Mapping[str, str] = {
+    OUTSIDE_DESIGN: "outside-design",
+    NOT_RECORDS: "not-records",
+    COPY_LANDS_IN_CHECKED_STORE: "lands-in-checked-store",
+    DEPRECATED_ALIAS: "deprecated-alias",
+    TELEMETRY: "telemetry",
+    NOT_A_PATH: "not-a-path",
+    OUTSIDE_DESIGN_PATH: "outside-design-path",
+    PUBLIC_IP_ONLY: "public-ip-only",
+    NACL: "nacl",
+    NOT_A_GRANT: "not-a-grant",
+}
+
+
 def covering(rules: list[Rule], type_token: str, category: str) -> list[str]:
     """Names of the rules of ``category`` that check ``type_token``."""
     return [r.name for r in rules if category_of(r) == category and type_token in r.types]
@@ -303,3 +318,26 @@ def table(rules: list[Rule]) -> list[tuple[str, str, list[str], str | None]]:
         for c in CATEGORIES
         if c in cats
     ]
+
+
+def readme_rows(rules: list[Rule]) -> list[str]:
+    """The README's coverage tables (a test keeps README.md in step with this)."""
+    rows = [
+        "| exclusion | types | reason |",
+        "|---|---|---|",
+    ]
+    for reason, label in LABELS.items():
+        count = sum(len(types) for types in EXCLUSIONS[reason].values())
+        rows.append(f"| `{label}` | {count} | {reason} |")
+    rows += [
+        "",
+        "| type | category | inputs | covered by / excluded as |",
+        "|---|---|---|---|",
+    ]
+    for type_token, category, names, reason in table(rules):
+        inputs = ", ".join(f"`{i}`" for i in COVERAGE_TYPES[type_token][category])
+        verdict = (
+            ", ".join(f"`{n}`" for n in names) if names else f"excluded: `{LABELS[str(reason)]}`"
+        )
+        rows.append(f"| `{type_token}` | {category} | {inputs} | {verdict} |")
+    return rows

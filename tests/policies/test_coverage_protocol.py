@@ -56,8 +56,9 @@ class Case:
     build: Callable[[], Stack]
     #: (policy, resource name, a fragment of the problem) expected; empty = passes
     expect: tuple[tuple[str, str, str], ...] = ()
-    level: str = "mandatory"
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: policy -> enforcement level replacing the eu config's
+    levels: Mapping[str, str] = field(default_factory=dict)
 
 
 def _store_cases() -> list[Case]:
@@ -329,6 +330,12 @@ ALL_FLAGS = {
 LB = "aws:lb/loadBalancer:LoadBalancer"
 REDSHIFT_OK = {"encrypted": "true", "kmsKeyId": KEY, "publiclyAccessible": False}
 
+#: The production configs disable access logging until the program logs (see
+#: test_pack_files); these cases run it at its own default level.
+LOGGING_ADVISORY = {
+    "aws-s3-bucket-enable-access-logging": "advisory",
+    "aws-lb-loadbalancer-enable-access-logs": "advisory",
+}
 DDB = "aws-dynamodb-table-require-replicas-in-jurisdiction"
 ECR = "aws-ecr-replicationconfiguration-require-destinations-in-jurisdiction"
 ECR_CMK = "aws-ecr-replicationconfiguration-require-cmk-template"
@@ -565,7 +572,6 @@ HAND: list[Case] = [
             )
         ),
         ((DEST, "replica", f"replicateSourceDb is in 'us-east-1', {OUTSIDE}"),),
-        level="mandatory",
     ),
     Case(
         "keyspace-replicated-to-us",
@@ -714,6 +720,7 @@ HAND: list[Case] = [
         "bucket-without-access-logs",
         lambda: stack(*_s3_baseline("data"), deps={}),
         (("aws-s3-bucket-enable-access-logging", "data", "has no server access logging"),),
+        levels=LOGGING_ADVISORY,
     ),
     Case(
         "bucket-logging-to-log-bucket",
@@ -725,11 +732,13 @@ HAND: list[Case] = [
                 {"bucket": "data-eu", "targetBucket": "logs-eu"},
             ),
         ),
+        levels=LOGGING_ADVISORY,
     ),
     Case(
         "load-balancer-without-access-logs",
         lambda: stack((LB, "alb", {"loadBalancerType": "application", "internal": True})),
         (("aws-lb-loadbalancer-enable-access-logs", "alb", "does not write access logs"),),
+        levels=LOGGING_ADVISORY,
     ),
     Case(
         "load-balancer-with-access-logs",
@@ -745,6 +754,7 @@ HAND: list[Case] = [
                 },
             ),
         ),
+        levels=LOGGING_ADVISORY,
     ),
 ]
 
@@ -752,27 +762,29 @@ CASES = _store_cases() + _transit_cases() + _global_cases() + HAND
 EU_CONFIG = load_policy_config(PACK_DIR / "config" / "eu.json")
 
 
-def level_of(policy: str) -> str:
+def level_of(policy: str, case: Case) -> str:
     """The level the eu config gives ``policy`` (the engine's rule: config beats the rule)."""
-    configured = EU_CONFIG.get(policy, {}).get("enforcementLevel")
+    configured = case.levels.get(policy) or EU_CONFIG.get(policy, {}).get("enforcementLevel")
     return str(configured or BY_NAME[policy].enforcement_level.value)
 
 
-def _config(extra: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _config(case: Case) -> dict[str, Any]:
     merged = {k: {**v, "properties": dict(v.get("properties", {}))} for k, v in EU_CONFIG.items()}
-    for policy, properties in extra.items():
+    for policy, properties in case.config.items():
         entry = merged.setdefault(policy, {"properties": {}})
         entry["properties"].update(properties)
+    for policy, level in case.levels.items():
+        merged.setdefault(policy, {"properties": {}})["enforcementLevel"] = level
     return merged
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(pack: PolicyPackProcess, case: Case) -> None:
-    pack.configure(_config(case.config))
+    pack.configure(_config(case))
     s = case.build()
     found = pack.analyze(s.records)
     got = sorted((v.policy, v.urn, v.level) for v in found)
-    wanted = sorted((p, s.urn_of(name), level_of(p)) for p, name, _ in case.expect)
+    wanted = sorted((p, s.urn_of(name), level_of(p, case)) for p, name, _ in case.expect)
     assert got == wanted, [v.message for v in found]
     for (policy, name, fragment), v in zip(sorted(case.expect), _by_key(found, s), strict=True):
         assert (v.policy, v.urn) == (policy, s.urn_of(name))
