@@ -334,10 +334,8 @@ def readme_rows(rules: list[Rule]) -> list[str]:
         "| type | category | inputs | covered by / excluded as |",
         "|---|---|---|---|",
     ]
-    for type_token, category, names, reason in table(rules):
+    for type_token, category, names, why in table(rules):
         inputs = ", ".join(f"`{i}`" for i in COVERAGE_TYPES[type_token][category])
-        verdict = (
-            ", ".join(f"`{n}`" for n in names) if names else f"excluded: `{LABELS[str(reason)]}`"
-        )
+        verdict = ", ".join(f"`{n}`" for n in names) if names else f"excluded: `{LABELS[str(why)]}`"
         rows.append(f"| `{type_token}` | {category} | {inputs} | {verdict} |")
     return rows

@@ -37,7 +37,10 @@ def test_every_exclusion_names_a_type_of_the_table_in_that_category() -> None:
 
 def test_a_new_type_without_a_rule_would_fail() -> None:
     """The check above is not vacuous: a type the SDK adds tomorrow is neither."""
-    extended = {**COVERAGE_TYPES, "aws:newstore/table:Table": {"encryption": ("kms_key_id",)}}
+    extended: dict[str, dict[str, tuple[str, ...]]] = {
+        **COVERAGE_TYPES,
+        "aws:newstore/table:Table": {"encryption": ("kms_key_id",)},
+    }
     rows = [
         (t, c, coverage.covering(RULES, t, c), coverage.exclusion(t, c))
         for t, cats in extended.items()

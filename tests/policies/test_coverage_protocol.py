@@ -232,11 +232,18 @@ def _global_cases() -> list[Case]:
         kind = member.rsplit(":", 1)[-1].lower()
         policy = f"aws-{service}-{kind}-require-replication-in-jurisdiction"
         args = (service, member, global_type, prop)
-        cases.append(Case(f"{service}-global-declared", lambda a=args: _global(*a, True)))
+
+        def declared(a: tuple[str, str, str, str] = args) -> Stack:
+            return _global(*a, True)
+
+        def undeclared(a: tuple[str, str, str, str] = args) -> Stack:
+            return _global(*a, False)
+
+        cases.append(Case(f"{service}-global-declared", declared))
         cases.append(
             Case(
                 f"{service}-global-not-in-stack",
-                lambda a=args: _global(*a, False),
+                undeclared,
                 ((policy, "member", "that is not declared in this stack"),),
             )
         )
