@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import baseline, encryption, exposure, paths, residency, stores, tags
+from . import baseline, encryption, exposure, paths, residency, sdk_speed, stores, tags
 from .rule import Rule
 
 PACK_NAME = "gdpr-platform"
@@ -20,6 +20,8 @@ DEFAULT_LEVEL = EnforcementLevel.MANDATORY
 
 
 def policies() -> list[Policy]:
+    """The SDK policies, with the SDK's per-policy decoding memoized (see sdk_speed)."""
+    sdk_speed.install()
     return [rule.policy() for rule in RULES]
 
 
