@@ -63,12 +63,13 @@ def _per_request(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]
 
 def install() -> None:
     """Memoize the SDK's per-policy decoding (idempotent)."""
-    if isinstance(sdk.json_format, _JsonFormat):
+    module: Any = sdk  # the SDK's private module globals, typed loosely on purpose
+    if isinstance(module.json_format, _JsonFormat):
         return
-    sdk.json_format = _JsonFormat(sdk.json_format)  # type: ignore[assignment]
-    sdk.deserialize_properties = Memo(sdk.deserialize_properties)
-    sdk.unknown_checking_proxy = Memo(sdk.unknown_checking_proxy)
-    servicer = sdk._PolicyAnalyzerServicer
+    module.json_format = _JsonFormat(module.json_format)
+    module.deserialize_properties = Memo(module.deserialize_properties)
+    module.unknown_checking_proxy = Memo(module.unknown_checking_proxy)
     # Options and provider are read-only views of the request, the same for every policy.
-    servicer._get_resource_options = _per_request(servicer._get_resource_options)  # type: ignore[method-assign]
-    servicer._get_provider_resource = _per_request(servicer._get_provider_resource)  # type: ignore[method-assign]
+    servicer: Any = module._PolicyAnalyzerServicer
+    servicer._get_resource_options = _per_request(servicer._get_resource_options)
+    servicer._get_provider_resource = _per_request(servicer._get_provider_resource)
