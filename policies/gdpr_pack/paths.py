@@ -579,11 +579,13 @@ def check_destinations(stack: StackView, config: Mapping[str, Any]) -> Iterator[
         for path in DESTINATIONS[res.type]:
             label = ".".join(path).replace(".*", "[]")
             for value in _at(res.props, path):
-                if _is_region_path(path) or is_unknown(value):
+                if _is_region_path(path):
                     regions: list[Any] = [value]
-                elif isinstance(value, str) and not value.startswith("arn:"):
+                elif isinstance(value, str) and not is_unknown(value) and ":" not in value:
                     continue  # a bare name: a resource in this resource's own region
                 else:
+                    # an unknown ARN (an output at preview) resolves through the engine's
+                    # property dependencies; unresolved, it fails closed
                     regions = referenced_regions(stack, res, path[0], value)
                 for p in _region_problems(j, f"{res.type} {res.name!r}: {label}", regions):
                     yield res.urn, p

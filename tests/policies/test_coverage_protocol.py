@@ -567,6 +567,25 @@ HAND: list[Case] = [
         ((DEST, "sub", f"destinationArn is in 'us-east-1', {OUTSIDE}"),),
     ),
     Case(
+        "flow-log-destination-unknown-but-a-log-group-of-the-stack",
+        lambda: stack(
+            (
+                "aws:cloudwatch/logGroup:LogGroup",
+                "flow-logs",
+                {"kmsKeyId": KEY, "retentionInDays": 365},
+            ),
+            ("aws:ec2/flowLog:FlowLog", "flow", {"trafficType": "ALL", "logDestination": UNKNOWN}),
+            deps={"flow": {"logDestination": ["flow-logs"]}},
+        ),
+    ),
+    Case(
+        "flow-log-destination-unknown-and-unresolved",
+        lambda: stack(
+            ("aws:ec2/flowLog:FlowLog", "flow", {"trafficType": "ALL", "logDestination": UNKNOWN})
+        ),
+        ((DEST, "flow", f"region is unknown at preview; {CLOSED}"),),
+    ),
+    Case(
         "rds-read-replica-of-us-instance",
         lambda: stack(
             (
