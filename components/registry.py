@@ -4,11 +4,14 @@ The image job pushes to the primary region; ECR replicates it to the jurisdictio
 regions, and only there, so each cluster pulls from its own region through its VPC
 endpoints and an image (which holds the code that reads personal data, not the data) stays
 in the jurisdiction like everything else. Every repository exists before replication does:
-ECR would otherwise create a missing destination itself, with AES-256 and mutable tags.
+ECR would otherwise create a missing destination itself, with AES-256 and mutable tags. A
+REPLICATION creation template per destination region covers any other repository under the
+same prefix with the same settings (CMK, immutable tags).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -52,6 +55,7 @@ class ImageRegistry(pulumi.ComponentResource):
     """Repositories (CMK, immutable tags, scan on push) and in-jurisdiction replication."""
 
     repositories: dict[str, aws.ecr.Repository]
+    templates: dict[str, aws.ecr.RepositoryCreationTemplate]
     repository_urls: dict[str, pulumi.Output[str]]
     replication: aws.ecr.ReplicationConfiguration | None
 
@@ -72,6 +76,7 @@ class ImageRegistry(pulumi.ComponentResource):
             for region, placement in args.regions.items()
         }
         self.repository_urls = {r: repo.repository_url for r, repo in self.repositories.items()}
+        self.templates = self._creation_templates(destinations) if destinations else {}
         self.replication = self._replication(destinations) if destinations else None
         self.register_outputs(
             {"repositoryUrls": self.repository_urls, "replicatesTo": destinations}
@@ -95,6 +100,75 @@ class ImageRegistry(pulumi.ComponentResource):
             force_delete=False,
             opts=pulumi.ResourceOptions(parent=self, provider=placement.provider),
         )
+
+    def _creation_templates(
+        self, destinations: Sequence[str]
+    ) -> dict[str, aws.ecr.RepositoryCreationTemplate]:
+        """What ECR applies to a repository it creates by replication in each destination."""
+        args = self._args
+        primary = args.regions[args.primary_region].provider
+        # ECR needs a role of its own to apply a template's KMS key (CreateGrant on it).
+        role = aws.iam.Role(
+            f"{self._name}-template-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ecr.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self, provider=primary),
+        )
+        keys = [args.regions[r].key_arn for r in destinations]
+        aws.iam.RolePolicy(
+            f"{self._name}-template-role",
+            role=role.id,
+            policy=pulumi.Output.all(*keys).apply(
+                lambda arns: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "ecr:CreateRepository",
+                                    "ecr:ReplicateImage",
+                                    "ecr:TagResource",
+                                ],
+                                "Resource": "*",
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+                                "Resource": sorted(arns),
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self, provider=primary),
+        )
+        return {
+            region: aws.ecr.RepositoryCreationTemplate(
+                f"{self._name}-template-{region}",
+                prefix=args.repository_name,
+                applied_fors=["REPLICATION"],
+                custom_role_arn=role.arn,
+                image_tag_mutability="IMMUTABLE",
+                encryption_configurations=[
+                    aws.ecr.RepositoryCreationTemplateEncryptionConfigurationArgs(
+                        encryption_type="KMS", kms_key=args.regions[region].key_arn
+                    )
+                ],
+                opts=pulumi.ResourceOptions(parent=self, provider=args.regions[region].provider),
+            )
+            for region in destinations
+        }
 
     def _replication(self, destinations: Sequence[str]) -> aws.ecr.ReplicationConfiguration:
         args = self._args
@@ -124,6 +198,7 @@ class ImageRegistry(pulumi.ComponentResource):
                 parent=self,
                 provider=args.regions[args.primary_region].provider,
                 # The destinations exist, CMK-encrypted and immutable, before the first push.
-                depends_on=[self.repositories[r] for r in destinations],
+                depends_on=[self.repositories[r] for r in destinations]
+                + list(self.templates.values()),
             ),
         )

@@ -1,7 +1,7 @@
 """Security baseline: hygiene that is advisory by default and mandatory in production.
 
 Production stacks raise these to ``mandatory`` in their policy config
-(``policies/config/<stack>.json``): enforcement levels are the engine's business, so the
+(``policies/config/pack.json``): enforcement levels are the engine's business, so the
 switch lives in the config the engine reads, not in the rules.
 """
 
@@ -210,6 +210,7 @@ FLOW_LOGS = Rule(
     enforcement_level=ADVISORY,
     fix="add an aws.ec2.FlowLog with vpc_id set to the VPC",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html",
+    types=frozenset({VPC}),
     stack_check=check_flow_logs,
     checkov=("CKV2_AWS_11",),
     security_hub=("EC2.6",),
@@ -243,6 +244,7 @@ DEFAULT_SG = Rule(
     enforcement_level=ADVISORY,
     fix="declare aws.ec2.DefaultSecurityGroup(vpc_id=...) with no ingress and no egress",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html",
+    types=frozenset({VPC, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"}),
     stack_check=check_default_sg,
     checkov=("CKV2_AWS_12",),
     security_hub=("EC2.2",),
@@ -311,6 +313,7 @@ PUBLIC_INGRESS = Rule(
     enforcement_level=ADVISORY,
     fix="restrict the CIDR, or put the service behind a load balancer that alone listens on 443",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+    types=frozenset({SG, SG_RULE, SG_INGRESS}),
     stack_check=check_public_ingress,
     config={"publicPorts": {"type": "array", "items": {"type": "integer"}, "default": [443]}},
     checkov=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260"),
@@ -410,6 +413,9 @@ S3_PUBLIC = Rule(
     enforcement_level=ADVISORY,
     fix="add an aws.s3.BucketPublicAccessBlock for the bucket with all four flags True",
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+    types=frozenset(
+        {"aws:s3/bucket:Bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"}
+    ),
     stack_check=check_public_access_block,
     checkov=("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
     security_hub=("S3.8",),

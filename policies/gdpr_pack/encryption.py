@@ -79,15 +79,21 @@ def check_global_cluster(res: ResourceView, config: Mapping[str, Any]) -> list[s
 
 GLOBAL_CLUSTER = Rule(
     name="aws-rds-globalcluster-require-storage-encryption",
-    description="Aurora global clusters are created encrypted.",
+    description="Aurora, DocumentDB and Neptune global clusters are created encrypted.",
     group=GROUP,
     severity=Severity.CRITICAL,
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="set storage_encrypted=True on the GlobalCluster",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html",
-    types=frozenset({"aws:rds/globalCluster:GlobalCluster"}),
+    types=frozenset(
+        {
+            "aws:rds/globalCluster:GlobalCluster",
+            "aws:docdb/globalCluster:GlobalCluster",
+            "aws:neptune/globalCluster:GlobalCluster",
+        }
+    ),
     resource_check=check_global_cluster,
-    checkov=("CKV_AWS_140",),
+    checkov=("CKV_AWS_140", "CKV_AWS_292"),
 )
 
 
@@ -305,6 +311,7 @@ S3_BUCKET_ENCRYPTION = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket",
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html",
+    types=frozenset({S3_BUCKET}),
     stack_check=check_bucket_encryption,
     checkov=("CKV_AWS_19", "CKV_AWS_145"),
     security_hub=("S3.17",),
@@ -347,6 +354,7 @@ S3_TLS = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="attach a BucketPolicy with a Deny statement on Condition Bool aws:SecureTransport=false",
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html",
+    types=frozenset({S3_BUCKET}),
     stack_check=check_bucket_tls,
     security_hub=("S3.5",),
 )
@@ -566,6 +574,7 @@ RDS_CLUSTER_TLS = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="set db_cluster_parameter_group_name to a ClusterParameterGroup with rds.force_ssl=1",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html",
+    types=frozenset({"aws:rds/cluster:Cluster"}),
     stack_check=check_cluster_tls,
 )
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import baseline, encryption, residency, tags
+from . import baseline, encryption, exposure, paths, residency, sdk_speed, stores, tags
 from .rule import Rule
 
 PACK_NAME = "gdpr-platform"
 GROUPS: dict[str, list[Rule]] = {
-    "residency": residency.RULES,
-    "encryption": encryption.RULES,
+    "residency": residency.RULES + paths.RULES,
+    "encryption": encryption.RULES + stores.RULES + paths.ENCRYPTION_RULES,
     "tags": tags.RULES,
-    "baseline": baseline.RULES,
+    "baseline": baseline.RULES + exposure.RULES,
 }
 RULES: list[Rule] = [rule for rules in GROUPS.values() for rule in rules]
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
@@ -20,6 +20,8 @@ DEFAULT_LEVEL = EnforcementLevel.MANDATORY
 
 
 def policies() -> list[Policy]:
+    """The SDK policies, with the SDK's per-policy decoding memoized (see sdk_speed)."""
+    sdk_speed.install()
     return [rule.policy() for rule in RULES]
 
 

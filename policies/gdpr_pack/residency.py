@@ -185,6 +185,7 @@ RDS_REPLICATION = Rule(
     fix="set sourceRegion / replicationSourceIdentifier to a cluster in the jurisdiction and "
     "declare the global cluster in this stack (one global database per jurisdiction)",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html",
+    types=frozenset({RDS_CLUSTER, GLOBAL_CLUSTER}),
     stack_check=check_rds_replication,
     config=CONFIG,
 )
@@ -244,6 +245,7 @@ S3_REPLICATION_RULE = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="replicate to a bucket declared in this stack in a region of the jurisdiction",
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html",
+    types=frozenset({S3_REPLICATION}),
     stack_check=check_s3_replication,
     config=CROSS_CONFIG,
 )
@@ -302,6 +304,7 @@ KMS_REPLICA = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="replicate a primary key of this jurisdiction (primaryKeyArn) into a jurisdiction region",
     url="https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html",
+    types=frozenset(KMS_REPLICAS),
     stack_check=check_kms_replicas,
     config=CONFIG,
 )
@@ -391,6 +394,7 @@ BACKUP_COPY = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="point copyActions[].destinationVaultArn at a vault in a region of the jurisdiction",
     url="https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html",
+    types=frozenset({BACKUP_PLAN}),
     stack_check=check_backup_copies,
     config=CONFIG,
 )
@@ -410,6 +414,8 @@ SNAPSHOT_PATHS: Mapping[str, tuple[str, ...]] = {
         "sourceDbInstanceArn",
     ),
     "aws:ebs/snapshotCopy:SnapshotCopy": ("sourceRegion",),
+    "aws:ec2/amiCopy:AmiCopy": ("sourceAmiRegion",),
+    "aws:redshift/snapshotCopy:SnapshotCopy": ("destinationRegion",),
 }
 
 
@@ -432,13 +438,14 @@ def check_snapshot_copies(stack: StackView, config: Mapping[str, Any]) -> Iterat
 
 SNAPSHOT_COPY = Rule(
     name="aws-snapshotcopy-require-regions-in-jurisdiction",
-    description="RDS/EBS snapshot copies and RDS automated-backup replication stay in the "
-    "jurisdiction (source and destination).",
+    description="RDS/EBS/Redshift snapshot copies, AMI copies and RDS automated-backup "
+    "replication stay in the jurisdiction (source and destination).",
     group=GROUP,
     severity=Severity.CRITICAL,
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="copy or replicate snapshots only between regions of the jurisdiction",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html",
+    types=frozenset(SNAPSHOT_PATHS),
     stack_check=check_snapshot_copies,
     config=CONFIG,
 )
@@ -504,6 +511,7 @@ LAMBDA_PATHS = Rule(
     fix="use queues/topics/streams in a region of the jurisdiction, or tag the function's "
     "data-classification pseudonymized/aggregate when that is what it sends",
     url="https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html",
+    types=frozenset({LAMBDA_FUNCTION, ESM, INVOKE_CONFIG}),
     stack_check=check_lambda_paths,
     config=CROSS_CONFIG,
 )
@@ -543,6 +551,7 @@ SNS_SUBSCRIPTION = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="subscribe endpoints in a region of the jurisdiction",
     url="https://docs.aws.amazon.com/sns/latest/dg/sns-cross-region-delivery.html",
+    types=frozenset({SUBSCRIPTION}),
     stack_check=check_sns_subscriptions,
     config=CROSS_CONFIG,
 )
@@ -620,13 +629,14 @@ CLOUDFRONT = Rule(
     fix="give each API path pattern a cache behaviour with the managed CachingDisabled policy "
     "(4135ea2d-6df8-44a3-9df3-4b5a84be39ad) or a cache policy with all TTLs 0",
     url="https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html",
+    types=frozenset({DISTRIBUTION}),
     stack_check=check_cloudfront,
     config={
         "apiPathPatterns": {
             "type": "array",
             "items": {"type": "string"},
-            "default": ["/api/*"],
-            "description": "Path patterns that carry personal data.",
+            "default": ["/v1/*"],
+            "description": "Path patterns that carry personal data (the API serves /v1/*).",
         },
         "cachingDisabledPolicyIds": {
             "type": "array",

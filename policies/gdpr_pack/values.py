@@ -42,12 +42,31 @@ def contains_unknown(value: object) -> bool:
     return False
 
 
+#: id(proxy) -> (proxy, its plain copy): every rule reads the same proxy of a resource (the
+#: SDK's decoding is memoized, see sdk_speed.py), so it is copied once. Rules never mutate it.
+_PLAIN: dict[int, tuple[Any, Any]] = {}
+_PLAIN_MAX = 20_000
+
+
 def plain(value: Any) -> Any:
     """Recursively copy the SDK's unknown-checking proxies into plain dicts and lists.
 
     Reading through the proxy raises on an unknown; its ``"__target"`` key (the same one the
     SDK's own serializer uses) gives the raw value with the sentinel intact.
     """
+    if _is_proxy(value):
+        hit = _PLAIN.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        if len(_PLAIN) >= _PLAIN_MAX:
+            _PLAIN.clear()
+        copied = _plain(value)
+        _PLAIN[id(value)] = (value, copied)
+        return copied
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         target = value["__target"] if _is_proxy(value) else value
         return {str(k): plain(target[k]) for k in target}

@@ -322,7 +322,13 @@ def compliant_stack(stack: str = "eu") -> Stack:
         '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
         '"Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}'
     )
-    for bucket, region in (("audit", primary), ("audit-replica", secondary)):
+    buckets = (
+        ("audit", primary),
+        ("audit-replica", secondary),
+        ("access-logs", primary),
+        ("access-logs-replica", secondary),
+    )
+    for bucket, region in buckets:
         name = f"{bucket}-{stack}"
         k = key if region == primary else key2
         s.add("aws:s3/bucket:Bucket", bucket, {"bucket": name}, region=region)
@@ -363,6 +369,14 @@ def compliant_stack(stack: str = "eu") -> Stack:
             {"bucket": name, "policy": deny_http},
             region=region,
             deps={"bucket": [bucket]},
+        )
+    for bucket, target in (("audit", "access-logs"), ("audit-replica", "access-logs-replica")):
+        s.add(
+            "aws:s3/bucketLogging:BucketLogging",
+            f"{bucket}-logging",
+            {"bucket": f"{bucket}-{stack}", "targetBucket": f"{target}-{stack}"},
+            region=primary if target == "access-logs" else secondary,
+            deps={"bucket": [bucket], "targetBucket": [target]},
         )
     s.add(
         "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
@@ -417,9 +431,14 @@ def compliant_stack(stack: str = "eu") -> Stack:
     s.add(
         "aws:lb/loadBalancer:LoadBalancer",
         "api-lb",
-        {"loadBalancerType": "application", "securityGroups": [UNKNOWN], "internal": False},
+        {
+            "loadBalancerType": "application",
+            "securityGroups": [UNKNOWN],
+            "internal": False,
+            "accessLogs": {"bucket": f"access-logs-{stack}", "enabled": True},
+        },
         region=primary,
-        deps={"securityGroups": ["lb-sg"]},
+        deps={"securityGroups": ["lb-sg"], "accessLogs": ["access-logs"]},
     )
     s.add(
         "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
@@ -569,7 +588,7 @@ def compliant_stack(stack: str = "eu") -> Stack:
             },
             "orderedCacheBehaviors": [
                 {
-                    "pathPattern": "/api/*",
+                    "pathPattern": "/v1/*",
                     "targetOriginId": "api",
                     "viewerProtocolPolicy": "https-only",
                     "cachePolicyId": CACHING_DISABLED,
