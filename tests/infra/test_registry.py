@@ -14,6 +14,8 @@ from tools.preview import PreviewResult
 REPOSITORY = "aws:ecr/repository:Repository"
 REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
 KMS_KEY = "aws:kms/key:Key"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+ROLE = "aws:iam/role:Role"
 
 
 def test_one_repository_per_region_on_that_regions_images_key(stack: PreviewResult) -> None:
@@ -51,6 +53,25 @@ def test_replication_goes_from_the_primary_to_the_other_regions_only(
         r["urn"] for r in of_type(stack, REPOSITORY) if r["region"] in cfg.regions.secondaries
     }
     assert destinations <= set(replication["dependencies"])
+
+
+def test_repositories_replication_creates_get_the_destinations_cmk(stack: PreviewResult) -> None:
+    cfg = stack.config
+    templates = of_type(stack, TEMPLATE)
+    assert sorted(t["region"] for t in templates) == sorted(cfg.regions.secondaries)
+    [replication] = of_type(stack, REPLICATION)
+    for template in templates:
+        inputs = template["inputs"]
+        assert inputs["prefix"] == cfg.release.image_repository
+        assert inputs["appliedFors"] == ["REPLICATION"]
+        assert inputs["imageTagMutability"] == "IMMUTABLE"
+        [encryption] = inputs["encryptionConfigurations"]
+        key = by_name(stack, f"keys-{template['region']}-images", KMS_KEY)
+        assert encryption == {"encryptionType": "KMS", "kmsKey": arn_of(key)}
+        # ECR applies a template's KMS key only through a role of the template's own.
+        role = by_name(stack, "registry-template-role", ROLE)
+        assert inputs["customRoleArn"] == arn_of(role)
+        assert template["urn"] in replication["dependencies"]
 
 
 def test_replication_abroad_is_refused_by_the_program() -> None:
