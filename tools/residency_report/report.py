@@ -33,6 +33,11 @@ SCHEMA_VERSION = 1
 
 INSIDE, TRANSFER, VIOLATION = "inside", "transfer", "violation"
 
+#: Classifications that are not personal data at all; like the pack's default
+#: ``crossBorderClassifications`` (pseudonymized data is personal data, Recital 26, so its
+#: transfers must be declared instead).
+NOT_PERSONAL = ("aggregate", "public")
+
 #: The wording a DPO reads for each verdict.
 VERDICT_TEXT: Mapping[str, str] = {
     INSIDE: "stays inside the jurisdiction",
@@ -83,6 +88,14 @@ def pack_adequacy(policy_config: Path | None) -> bool:
     return bool(rule.get("adequacy", False))
 
 
+def pack_reason(policy: str, message: str) -> str:
+    """The pack's finding in one line: what is wrong and the fix, without the rule's
+    description and link (the engine's message is "description\\nfinding\\nFix: …\\nSee …")."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    kept = [line for line in lines[1:] if not line.startswith("See ")] or lines[:1]
+    return f"{' '.join(kept)} [{policy}]"
+
+
 def jurisdiction_of(region: str) -> str | None:
     return next((j for j in sorted(JURISDICTION_REGIONS) if region in allowed_regions(j)), None)
 
@@ -114,6 +127,9 @@ def _verdict(
             continue
         else:
             end_jurisdiction = jurisdiction_of(end.region)
+        if edge.classification in NOT_PERSONAL:
+            safeguard = f"not personal data (classified {edge.classification})"
+            continue
         transfer = next(
             (
                 t
@@ -133,7 +149,7 @@ def _verdict(
             )
         safeguard = transfer["safeguard"]
     if safeguard is not None:
-        return TRANSFER, [f"declared transfer: {safeguard}"], safeguard
+        return TRANSFER, [f"leaves the jurisdiction: {safeguard}"], safeguard
     return INSIDE, [], None
 
 
@@ -207,7 +223,7 @@ def build_report(
     violations: dict[str, list[str]] = {}
     for v in result.violations:
         if v["level"] == "mandatory":
-            violations.setdefault(v["urn"], []).append(f"{v['policy']}: {v['message']}")
+            violations.setdefault(v["urn"], []).append(pack_reason(v["policy"], v["message"]))
 
     edges: list[dict[str, Any]] = []
     for edge in inv.edges:
