@@ -23,6 +23,14 @@ VERDICT_COLOURS: Mapping[str, str] = {
     "violation": "#c62828",
 }
 VERDICT_RANK = {"inside": 0, "transfer": 1, "violation": 2}
+#: Plain words for the edge categories, on the drawing.
+CATEGORY_WORDS: Mapping[str, str] = {
+    "replication": "copy",
+    "network": "network link",
+    "data-flow": "data flow",
+    "log-shipping": "logs",
+    "notification": "notification",
+}
 CATEGORY_STYLE: Mapping[str, str] = {
     "replication": "bold",
     "network": "dashed",
@@ -68,7 +76,7 @@ def build_graph(document: Mapping[str, Any]) -> graphviz.Digraph:
             "shape": "box",
             "style": "rounded,filled",
         },
-        edge_attr={"fontname": "DejaVu Sans", "fontsize": "10"},
+        edge_attr={"fontname": "DejaVu Sans", "fontsize": "12"},
     )
 
     members: dict[str, Counter[str]] = defaultdict(Counter)
@@ -123,7 +131,8 @@ def build_graph(document: Mapping[str, Any]) -> graphviz.Digraph:
         grouped[(src, dst, edge["category"])].append(edge)
     for (src, dst, category), edges in sorted(grouped.items()):
         verdict = max((e["verdict"] for e in edges), key=VERDICT_RANK.__getitem__)
-        label = category if len(edges) == 1 else f"{category} ({len(edges)})"
+        words = CATEGORY_WORDS.get(category, category)
+        label = words if len(edges) == 1 else f"{words} ({len(edges)})"
         if any(e["fields"] for e in edges):
             label += "\n(pseudonymized fields only)"
         graph.edge(
@@ -151,7 +160,7 @@ def _legend(graph: graphviz.Digraph) -> None:
         )
     )
     styles = "".join(
-        f'<TR><TD>{style}</TD><TD ALIGN="LEFT">{category}</TD></TR>'
+        f'<TR><TD>{style}</TD><TD ALIGN="LEFT">{CATEGORY_WORDS[category]}</TD></TR>'
         for category, style in CATEGORY_STYLE.items()
     )
     graph.node(
