@@ -93,7 +93,11 @@ def test_report_is_drawn_in_headless_chromium(
     _chromium(tmp_path, f"--screenshot={shot}", url)
     image = Image.open(shot).convert("RGB")
     assert image.size == (WIDTH, HEIGHT)
-    colours = image.getcolors(WIDTH * HEIGHT) or []
+    colours = [
+        (n, (rgb[0], rgb[1], rgb[2]))
+        for n, rgb in image.getcolors(WIDTH * HEIGHT) or []
+        if isinstance(rgb, tuple)
+    ]
 
     def count(colour: str, tolerance: int = 40) -> int:
         return sum(n for n, rgb in colours if _near(rgb, colour, tolerance))

@@ -342,10 +342,9 @@ def external(label: str, region: str | None, kind: str) -> Node:
 
 
 class EdgeCollector:
-    def __init__(self, records: Records, outputs: Mapping[str, Any], jurisdiction: str) -> None:
+    def __init__(self, records: Records, outputs: Mapping[str, Any]) -> None:
         self.records = records
         self.outputs = outputs
-        self.jurisdiction = jurisdiction
         self.edges: list[Edge] = []
 
     def add(self, edge: Edge) -> None:
@@ -554,7 +553,9 @@ class EdgeCollector:
         central_arn = self.outputs.get("centralQueueArn")
         for policy in self.records.of(ROLE_POLICY):
             parent = self.records.by_urn.get(policy.get("parent") or "")
-            if parent is None or not parent["type"].endswith(("ApiWorkload", "ApiFunction")):
+            # The API's role, whatever runs it (EKS workload or function): its component's
+            # type names it ("…:ApiWorkload").
+            if parent is None or "Api" not in parent["type"].rsplit(":", 1)[-1]:
                 continue
             api = Node(
                 id=parent["urn"],
@@ -600,19 +601,21 @@ class EdgeCollector:
                 and not c["inputs"].get("sourceRegion")
                 and "ShardDatabase" in (self.records.parent_type(c) or "")
             ]
-            what = "writes to" if writers else "connects to"
+            # Writers take the writes; a secondary region's clusters are local read replicas.
+            role = "writers" if writers else "readers"
+            verb = "writes to" if writers else "reads from"
             self.add(
                 Edge(
                     id=f"flow:{policy['urn']}:rds:{region}",
                     category="data-flow",
                     description=(
-                        f"API {what} {len(arns)} shard database(s) in {region} (IAM database "
-                        "authentication, TLS)"
+                        f"API {verb} the shard {role} in {region} ({len(arns)} shards; IAM "
+                        "database authentication, TLS)"
                     ),
                     source=api,
                     target=Node(
                         id=f"shards:{region}",
-                        label=f"shard writers {region}",
+                        label=f"shard {role} {region}",
                         region=region,
                         kind=STORE_KINDS[RDS_CLUSTER],
                     ),
@@ -860,7 +863,7 @@ def processors(
         if not t.startswith("aws:") or record["region"] is None:
             continue
         module = t.split(":")[1].split("/")[0]
-        if module in SERVICE_NAMES and (module != "iam"):
+        if module in SERVICE_NAMES:
             per_region[record["region"]].add(SERVICE_NAMES[module])
     found = [
         Processor(
@@ -923,14 +926,11 @@ def institution_urls(records: Records) -> list[str]:
 
 
 def inventory(
-    resources: Iterable[ResourceRecord],
-    outputs: Mapping[str, Any],
-    jurisdiction: str,
-    central_fields: list[str],
+    resources: Iterable[ResourceRecord], outputs: Mapping[str, Any], central_fields: list[str]
 ) -> Inventory:
     records = Records(resources)
     return Inventory(
         stores=stores(records),
-        edges=EdgeCollector(records, outputs, jurisdiction).collect(central_fields),
+        edges=EdgeCollector(records, outputs).collect(central_fields),
         processors=processors(records, config_maps(records), institution_urls(records)),
     )

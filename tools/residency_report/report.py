@@ -219,7 +219,7 @@ def build_report(
     jurisdiction = result.config.jurisdiction
     allowed = allowed_regions(jurisdiction, adequacy=adequacy)
     fields = sorted(ALLOWED_FIELDS)
-    inv = inventory(result.resources, result.outputs, jurisdiction, fields)
+    inv = inventory(result.resources, result.outputs, fields)
     violations: dict[str, list[str]] = {}
     for v in result.violations:
         if v["level"] == "mandatory":
