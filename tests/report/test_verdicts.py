@@ -172,6 +172,8 @@ def test_the_cross_border_flow_shows_its_field_allow_list(us_report: dict[str, A
         assert edge["classification"] == "pseudonymized"
         assert edge["safeguard"]
     assert us_report["summary"]["transfers"] == len(central)
+    hub = [p for p in us_report["processors"] if p["region"] == "eu-central-1"]
+    assert [p["role"] for p in hub] == ["recipient of pseudonymized events"]
     transfers = us_report["record"]["transfers"]
     assert {t["from"] for t in transfers} == {e["source"]["region"] for e in central}
     assert all(t["fields"] == sorted(ALLOWED_FIELDS) and t["safeguard"] for t in transfers)

@@ -153,6 +153,26 @@ def _verdict(
     return INSIDE, [], None
 
 
+def _hub_recipients(edges: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The central hub, when it is another stack's: a recipient of pseudonymized events."""
+    regions = sorted(
+        {
+            e["target"]["region"]
+            for e in edges
+            if e["flow"] == "central-events" and e["target"]["id"].startswith("external:")
+        }
+    )
+    return [
+        {
+            "name": "Central hub (another stack of the platform)",
+            "region": region,
+            "role": "recipient of pseudonymized events",
+            "detail": "its queue and database receive only the central event's allowed fields",
+        }
+        for region in regions
+    ]
+
+
 def _node(node: Any) -> dict[str, Any]:
     return {"id": node.id, "label": node.label, "region": node.region, "kind": node.kind}
 
@@ -281,7 +301,7 @@ def build_report(
         "summary": {**counts, "verdict": "fail" if failed else "pass"},
         "stores": stores,
         "edges": edges,
-        "processors": [asdict(p) for p in inv.processors],
+        "processors": [asdict(p) for p in inv.processors] + _hub_recipients(edges),
         "record": _record(result, inv, declared, edges),
         "packViolations": [dict(v) for v in result.violations],
         "centralEventFields": fields,
