@@ -87,10 +87,13 @@ def build_graph(document: Mapping[str, Any]) -> graphviz.Digraph:
         members[region][gid] += 1
         if not store["ok"]:
             bad_groups.add(gid)
+    red_regions = {s["region"] for s in document["stores"] if not s["ok"]}
     for edge in document["edges"]:
         for end in (edge["source"], edge["target"]):
             gid = _group_id(end["region"], end["kind"])
             members[end["region"]].setdefault(gid, 0)
+            if edge["verdict"] == "violation":
+                red_regions.add(end["region"])
 
     for region in sorted(members, key=lambda r: (r == OUTSIDE_AWS, r not in allowed, r)):
         inside = region in allowed
@@ -98,8 +101,10 @@ def build_graph(document: Mapping[str, Any]) -> graphviz.Digraph:
             title, colour, fill = "Outside AWS (recipients)", "#616161", "#fafafa"
         elif inside:
             title, colour, fill = f"{region} - in {jurisdiction}", "#1565c0", "#e3f2fd"
-        else:
+        elif region in red_regions:
             title, colour, fill = f"{region} - OUTSIDE {jurisdiction}", "#c62828", "#ffebee"
+        else:  # reached only by declared transfers
+            title, colour, fill = f"{region} - OUTSIDE {jurisdiction}", "#e65100", "#fff3e0"
         with graph.subgraph(name=_cluster_name(region)) as box:
             box.attr(
                 label=title,
