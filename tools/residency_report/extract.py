@@ -244,8 +244,11 @@ def _store(records: Records, record: ResourceRecord) -> Store:
             _days(((lc["inputs"].get("rule") or {}).get("defaultRetention") or {}).get("days"))
             for lc in lock
         ]
-        versioning = _bucket_parts(records, record, S3_VERSIONING)
-        backups = "versioned (earlier versions kept)" if versioning else "not versioned"
+        versioned = any(
+            (v["inputs"].get("versioningConfiguration") or {}).get("status") == "Enabled"
+            for v in _bucket_parts(records, record, S3_VERSIONING)
+        )
+        backups = "versioned (earlier versions kept)" if versioned else "not versioned"
         if any(lock_days):
             protection.append(f"object lock {max(d or 0 for d in lock_days)} days")
         if inputs.get("forceDestroy") is False:
