@@ -17,6 +17,7 @@ import pytest
 
 from app.lambdas.central_event import ALLOWED_FIELDS
 from tests.infra.conftest import StackConfigMap, set_key, stack_file
+from tests.report.conftest import checked
 from tools.preview import PROJECT_DIR, PreviewResult
 from tools.residency_report.cli import exit_code, render_html
 from tools.residency_report.diagram import render_svg
@@ -211,3 +212,43 @@ def test_institution_outside_the_jurisdiction_needs_a_declared_transfer(
     report = build_report(eu_checked, declared=declared)
     verdicts = {e["verdict"] for e in report["edges"] if e["flow"] == "institution"}
     assert verdicts == ({"inside"} if where == "eu" else {"violation"})
+
+
+def test_kms_replica_key_outside_the_jurisdiction_is_red(
+    eu_checked: PreviewResult, recheck: Recheck
+) -> None:
+    result = _mutable(eu_checked)
+    key = next(r for r in result.resources if r["type"] == "aws:kms/key:Key")
+    replica = copy.deepcopy(key)
+    replica.update(
+        type="aws:kms/replicaKey:ReplicaKey",
+        name="database-key-copy",
+        urn=key["urn"].replace("aws:kms/key:Key::", "aws:kms/replicaKey:ReplicaKey::") + "-copy",
+        region="us-west-2",
+        inputs={
+            **{k: v for k, v in key["inputs"].items() if k in ("description", "policy", "tags")},
+            "primaryKeyArn": "arn:aws:kms:eu-central-1:123456789012:key/mrk-0000",
+            "region": "us-west-2",
+        },
+        propertyDependencies={"primaryKeyArn": [key["urn"]]},
+        dependencies=[key["urn"]],
+    )
+    result.resources.append(replica)
+    report = build_report(recheck(result, stack_file("eu")))
+    edge = next(e for e in report["edges"] if e["id"] == f"kms-replica:{replica['urn']}")
+    assert (edge["source"]["region"], edge["target"]["region"]) == ("eu-central-1", "us-west-2")
+    assert edge["verdict"] == "violation"
+    assert any("[aws-" in reason for reason in edge["reasons"])  # the pack's finding
+    assert exit_code(report) == 1
+
+
+def test_transit_gateway_links_are_edges_inside() -> None:
+    config = set_key(stack_file("us"), "network.connectivity", "transit-gateway")
+    report = build_report(checked("us", config))
+    links = [e for e in report["edges"] if e["category"] == "network"]
+    assert links
+    assert all("Transit Gateway" in e["description"] for e in links)
+    assert {(e["source"]["region"], e["target"]["region"]) for e in links} == {
+        ("us-east-1", "us-west-2")
+    }
+    assert all(e["verdict"] == "inside" for e in links)
