@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements*.txt policies/requirements.txt app/requirements*.txt app/lambdas/requirements.txt constraints.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 .PHONY: preview preview-json test lint typecheck pytest postgres bench clean lambda-layer local policy-venv
+.PHONY: report chromium graphviz
 # One stack per stack file (Pulumi.<stack>.yaml), each a row of the pack's jurisdiction table.
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 LAYER  := build/lambda-layer/.built-$(shell cat app/lambdas/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
@@ -39,12 +40,18 @@ policies/venv/.installed: policies/requirements.txt constraints.txt
 ## mandatory violation or bad config.
 preview: $(STAMP) $(LAYER)
 	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.preview --stack $$stack; done
+	@echo "Residency report (HTML, JSON, diagram) per stack: make report -> build/report/<stack>/report.html"
+
+## The residency report a DPO reads: build/report/<stack>/report.{html,json}, diagram.svg.
+## Exits non-zero when any path personal data takes leaves the jurisdiction undeclared.
+report: $(STAMP) $(LAYER) graphviz
+	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.residency_report --stack $$stack; done
 
 preview-json: $(STAMP) $(LAYER)
 	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.preview --stack $$stack --json; done
 
 ## Lint, type-check, then every test (PostgreSQL and moto are started by the fixtures).
-test: $(STAMP) $(LAYER) postgres lint typecheck pytest
+test: $(STAMP) $(LAYER) postgres graphviz chromium lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -54,13 +61,27 @@ typecheck: $(STAMP)
 	$(BIN)/mypy .
 	@if [ -f policies/__main__.py ]; then $(BIN)/mypy policies/__main__.py; fi
 
-pytest: $(STAMP) $(LAYER) postgres
+pytest: $(STAMP) $(LAYER) postgres graphviz chromium
 	$(BIN)/python -m pytest
 
 postgres:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
 		echo "installing PostgreSQL server binaries (Debian package 'postgresql')"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	fi
+
+## The report's diagram is laid out by Graphviz's dot (Debian package 'graphviz').
+graphviz:
+	@if ! command -v dot >/dev/null; then \
+		echo "installing Graphviz (Debian package 'graphviz')"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null; \
+	fi
+
+## The report's browser test draws the page in Debian's headless Chromium.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Chromium (Debian package 'chromium')"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
 	fi
 
 ## The API locally: real PostgreSQL and moto on 127.0.0.1, eu and us APIs on two ports.

@@ -1,0 +1,5 @@
+import sys
+
+from tools.residency_report.cli import main
+
+sys.exit(main())
