@@ -18,8 +18,8 @@ from typing import Any
 import jinja2
 
 from components.config import ConfigError
+from tools.policy_client import PACK_CONFIG
 from tools.preview import (
-    PACK_CONFIG,
     PACK_DIR,
     PROJECT_DIR,
     PreviewError,
