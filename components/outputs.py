@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from components.central import CentralHub, CentralHubReference
     from components.compute_tier import ComputeTier
     from components.config import StackConfig
+    from components.operations import OperationsPane
     from components.program import DataTier, Region
 
 
@@ -29,6 +30,7 @@ class Built:
     central: CentralHub | CentralHubReference
     audits: Mapping[str, AuditPipeline]
     compute: ComputeTier
+    operations: OperationsPane | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ def _hub_database(b: Built) -> Any:
     from components.central import CentralHub
 
     return b.central.database_endpoint if isinstance(b.central, CentralHub) else None
+
+
+def _operations(read: Callable[[OperationsPane], Any]) -> Callable[[Built], Any]:
+    return lambda b: read(b.operations) if b.operations is not None else None
 
 
 OUTPUTS: tuple[Output, ...] = (
@@ -150,6 +156,22 @@ OUTPUTS: tuple[Output, ...] = (
         "centralDatabaseEndpoint",
         "The central database's writer endpoint (hosting stack only).",
         _hub_database,
+    ),
+    Output(
+        "operationsBucketName",
+        "The operations pane's bucket in the primary (Config history, SSM inventory); "
+        "pane on only.",
+        _operations(lambda o: o.bucket.bucket),
+    ),
+    Output(
+        "configAggregatorName",
+        "The AWS Config aggregator over the stack's regions (when the stack creates it).",
+        _operations(lambda o: o.aggregator.name if o.aggregator else None),
+    ),
+    Output(
+        "operationsDashboardName",
+        "The dashboard of Config compliance and Security Hub findings per region.",
+        _operations(lambda o: o.dashboard.dashboard.dashboard_name),
     ),
 )
 

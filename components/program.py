@@ -18,7 +18,7 @@ from components.central import (
     CentralHubReferenceArgs,
 )
 from components.cidr import carve_subnets
-from components.compute_tier import ComputeInputs, build_compute_tier
+from components.compute_tier import ComputeInputs, ComputeTier, build_compute_tier
 from components.config import StackConfig
 from components.connectivity import JurisdictionLinks, JurisdictionLinksArgs, LinkEnd
 from components.database import (
@@ -34,6 +34,7 @@ from components.database import (
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.observability import RegionalSignals
+from components.operations import OperationsPane, OperationsPaneArgs
 from components.outputs import Built, stack_outputs
 from components.providers import regional_providers
 from components.shardmap_parameter import (
@@ -82,7 +83,28 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     compute = build_compute_tier(
         cfg, regions, _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
     )
-    return stack_outputs(Built(cfg, regions, data, central, audits, compute))
+    operations = _build_operations(cfg, providers, compute)
+    return stack_outputs(Built(cfg, regions, data, central, audits, compute, operations))
+
+
+def _build_operations(
+    cfg: StackConfig, providers: Mapping[str, aws.Provider], compute: ComputeTier
+) -> OperationsPane | None:
+    """The operations pane (on by default in production), its home the primary region."""
+    if not cfg.operations.on:
+        return None
+    return OperationsPane(
+        "operations",
+        OperationsPaneArgs(
+            stack=cfg.stack,
+            primary=cfg.regions.primary,
+            providers={name: providers[name] for name in cfg.regions.all},
+            settings=cfg.operations,
+            protection=cfg.floor,
+            alarm_topic_arns={n: c.monitoring.topic.arn for n, c in compute.regions.items()},
+        ),
+        opts=pulumi.ResourceOptions(provider=providers[cfg.regions.primary]),
+    )
 
 
 def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Region:

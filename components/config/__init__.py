@@ -34,6 +34,12 @@ from components.config.fields import (
 )
 from components.config.network import ConnectivityMode, NatMode, NetworkConfig
 from components.config.observability import ObservabilityConfig
+from components.config.operations import (
+    TRUSTED_ADVISOR_EXCEPTION,
+    CrossAccountConfig,
+    OperationsConfig,
+    TrustedAdvisorConfig,
+)
 from components.config.protection import ProtectionConfig, ProtectionFloor
 from components.config.regions import RegionsConfig
 from components.config.shards import ShardRange, ShardsConfig
@@ -46,6 +52,7 @@ __all__ = [
     "MONITORING_INTERVALS",
     "NAMESPACE",
     "REQUIRED_TAG_KEYS",
+    "TRUSTED_ADVISOR_EXCEPTION",
     "AppConfig",
     "AuditConfig",
     "AuditLifecycleConfig",
@@ -53,6 +60,7 @@ __all__ = [
     "CentralDatabaseConfig",
     "ConfigError",
     "ConnectivityMode",
+    "CrossAccountConfig",
     "DataClassification",
     "DatabaseConfig",
     "EdgeConfig",
@@ -66,6 +74,7 @@ __all__ = [
     "NonEmpty",
     "ObjectLockConfig",
     "ObservabilityConfig",
+    "OperationsConfig",
     "PrivateCidr",
     "ProtectionConfig",
     "ProtectionFloor",
@@ -77,6 +86,7 @@ __all__ = [
     "StackConfig",
     "TagsConfig",
     "TransitionStorageClass",
+    "TrustedAdvisorConfig",
     "check_single_hub",
     "load_from_pulumi",
     "parse_config",
