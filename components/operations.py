@@ -30,10 +30,10 @@ import pulumi_aws as aws
 
 from components.audit import audit_bucket_policy
 from components.config import OperationsConfig, ProtectionFloor
-from components.config.operations import TRUSTED_ADVISOR_EXCEPTION, TRUSTED_ADVISOR_REGION
 from components.keys import KeyPurpose, key_policy
 from components.observability import OperationsDashboard, OperationsDashboardArgs
 from components.tagging import classification
+from policies.gdpr_pack.operations import TRUSTED_ADVISOR_EXCEPTION, TRUSTED_ADVISOR_REGION
 
 #: Configuration items, inventory and findings describe resources, not people.
 _INTERNAL = classification("internal")

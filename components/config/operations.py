@@ -19,10 +19,12 @@ from components.config.errors import ConfigError
 from components.config.fields import Environment, Model
 from policies.gdpr_pack.jurisdictions import allowed_regions
 
-#: The one name under which Trusted Advisor's us-east-1 events may be used by a stack whose
-#: jurisdiction does not include us-east-1; the pack recognizes the same name.
-TRUSTED_ADVISOR_EXCEPTION = "trusted-advisor-events-us-east-1"
-TRUSTED_ADVISOR_REGION = "us-east-1"
+# The one name under which a stack whose jurisdiction lacks us-east-1 may take Trusted
+# Advisor's events there; the pack recognizes the same name.
+from policies.gdpr_pack.operations import (
+    TRUSTED_ADVISOR_EXCEPTION as TRUSTED_ADVISOR_EXCEPTION,
+)
+from policies.gdpr_pack.operations import TRUSTED_ADVISOR_REGION
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _SINK_ARN = re.compile(r"^arn:aws(-[a-z]+)*:oam:([a-z0-9-]+):\d{12}:sink/[\w-]+$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import baseline, encryption, residency, tags
+from . import baseline, encryption, operations, residency, tags
 from .rule import Rule
 
 PACK_NAME = "gdpr-platform"
@@ -13,6 +13,7 @@ GROUPS: dict[str, list[Rule]] = {
     "encryption": encryption.RULES,
     "tags": tags.RULES,
     "baseline": baseline.RULES,
+    "operations": operations.RULES,
 }
 RULES: list[Rule] = [rule for rules in GROUPS.values() for rule in rules]
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
