@@ -92,8 +92,11 @@ def operations_bucket_policy(bucket_arn: str, key_arn: str, account_id: str) -> 
     return policy
 
 
-def config_delivery_policy(bucket_arn: str, key_arn: str, account_id: str) -> dict[str, Any]:
+def config_delivery_policy(
+    bucket_arn: str, key_arn: str, account_id: str, regions: Sequence[str]
+) -> dict[str, Any]:
     """What the Config recorders' role may do beyond AWS_ConfigRole: deliver to our prefix."""
+    within = {"aws:RequestedRegion": list(regions)}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -102,19 +105,23 @@ def config_delivery_policy(bucket_arn: str, key_arn: str, account_id: str) -> di
                 "Effect": "Allow",
                 "Action": "s3:PutObject",
                 "Resource": f"{bucket_arn}/{CONFIG_PREFIX}/AWSLogs/{account_id}/*",
-                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **within}
+                },
             },
             {
                 "Sid": "CheckOperationsBucket",
                 "Effect": "Allow",
                 "Action": "s3:GetBucketAcl",
                 "Resource": bucket_arn,
+                "Condition": {"StringEquals": within},
             },
             {
                 "Sid": "EncryptWithOperationsKey",
                 "Effect": "Allow",
                 "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
                 "Resource": key_arn,
+                "Condition": {"StringEquals": within},
             },
         ],
     }
@@ -352,7 +359,7 @@ class OperationsPane(pulumi.ComponentResource):
             f"{self._name}-config-delivery",
             role=role.name,
             policy=pulumi.Output.all(self.bucket.arn, self.key.arn, self._account).apply(
-                lambda v: json.dumps(config_delivery_policy(v[0], v[1], v[2]))
+                lambda v: json.dumps(config_delivery_policy(v[0], v[1], v[2], self._regions))
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -538,7 +545,15 @@ class OperationsPane(pulumi.ComponentResource):
                     {
                         "Version": "2012-10-17",
                         "Statement": [
-                            {"Effect": "Allow", "Action": "events:PutEvents", "Resource": arn}
+                            {
+                                "Effect": "Allow",
+                                "Action": "events:PutEvents",
+                                "Resource": arn,
+                                # The call goes to the primary's endpoint, not us-east-1's.
+                                "Condition": {
+                                    "StringEquals": {"aws:RequestedRegion": args.primary}
+                                },
+                            }
                         ],
                     }
                 )
