@@ -173,6 +173,8 @@ class OperationsPaneArgs:
     protection: ProtectionFloor
     #: {region: alarm topic}; Trusted Advisor events go to one of them.
     alarm_topic_arns: Mapping[str, pulumi.Input[str]]
+    #: As the audit buckets: COMPLIANCE object lock for as long as the history is kept.
+    object_lock: bool = False
 
 
 class OperationsPane(pulumi.ComponentResource):
@@ -268,6 +270,8 @@ class OperationsPane(pulumi.ComponentResource):
         here = self._in(args.primary)
         self.bucket = aws.s3.Bucket(
             f"{self._name}-bucket",
+            # Object lock can only be switched on when the bucket is created.
+            object_lock_enabled=args.object_lock,
             force_destroy=False,
             tags=_INTERNAL,
             opts=self._in(args.primary, protect=args.protection.protect),
@@ -311,6 +315,19 @@ class OperationsPane(pulumi.ComponentResource):
             opts=here,
         )
         days = args.settings.bucket_retention_days
+        if args.object_lock:
+            aws.s3.BucketObjectLockConfiguration(
+                f"{self._name}-object-lock",
+                bucket=bucket,
+                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                        # Configuration history nobody can rewrite while it is kept.
+                        mode="COMPLIANCE",
+                        days=days,
+                    )
+                ),
+                opts=self._in(args.primary, depends_on=[versioning]),
+            )
         aws.s3.BucketLifecycleConfiguration(
             f"{self._name}-lifecycle",
             bucket=bucket,

@@ -102,6 +102,7 @@ def _build_operations(
             settings=cfg.operations,
             protection=cfg.floor,
             alarm_topic_arns={n: c.monitoring.topic.arn for n, c in compute.regions.items()},
+            object_lock=cfg.audit.object_lock.enabled,
         ),
         opts=pulumi.ResourceOptions(provider=providers[cfg.regions.primary]),
     )

@@ -256,6 +256,15 @@ def test_the_bucket_is_audit_grade(stack: PreviewResult) -> None:
         == "Enabled"
     )
 
+    # Locked like the audit buckets, for as long as the history is kept.
+    locks = pane(stack, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    assert bool(bucket["inputs"]["objectLockEnabled"]) is stack.config.audit.object_lock.enabled
+    assert [lock["inputs"]["rule"]["defaultRetention"] for lock in locks] == (
+        [{"mode": "COMPLIANCE", "days": stack.config.operations.bucket_retention_days}]
+        if stack.config.audit.object_lock.enabled
+        else []
+    )
+
     (policy_record,) = pane(stack, "aws:s3/bucketPolicy:BucketPolicy")
     statements = {s["Sid"]: s for s in policy_doc(policy_record)["Statement"]}
     assert statements["DenyInsecureTransport"]["Condition"] == {
