@@ -5,6 +5,8 @@
 - ``RegionalMonitoring``: a region's dashboard and alarms, to a KMS-encrypted SNS topic.
 - ``JurisdictionDashboard``: one dashboard in the primary region with every region's
   widgets (CloudWatch draws cross-region widgets from the same account).
+- ``OperationsDashboard``: the operations pane's dashboard in the primary: per region, Config
+  rules turning non-compliant and Security Hub findings (counted by EventBridge rules).
 
 Identifiers of the data and data-flow tiers (Aurora clusters, queues, functions) are
 arguments; while a list is empty its widget searches the namespace instead.
@@ -13,7 +15,7 @@ arguments; while a list is empty its widget searches the namespace instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -320,7 +322,8 @@ def dashboard_body(regions: Sequence[_Resolved], *, titled: bool) -> str:
 
 
 def alarm_topic_policy(topic_arn: str, account_id: str) -> str:
-    """CloudWatch of this account may publish; nobody may use the topic without TLS."""
+    """CloudWatch alarms and EventBridge rules of this account may publish (the operations
+    pane's Trusted Advisor events); nobody may use the topic without TLS."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -329,6 +332,14 @@ def alarm_topic_policy(topic_arn: str, account_id: str) -> str:
                     "Sid": "CloudWatchAlarmsPublish",
                     "Effect": "Allow",
                     "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+                {
+                    "Sid": "EventBridgeRulesPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
                     "Action": "sns:Publish",
                     "Resource": topic_arn,
                     "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
@@ -530,5 +541,101 @@ class JurisdictionDashboard(pulumi.ComponentResource):
             dashboard_name=f"gdpr-platform-{args.stack}-all-regions",
             dashboard_body=resolved.apply(lambda rs: dashboard_body(rs, titled=True)),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"dashboardName": self.dashboard.dashboard_name})
+
+
+#: The findings the operations dashboard counts, by EventBridge rule (per region).
+OPERATIONS_EVENT_PATTERNS: dict[str, dict[str, Any]] = {
+    "config-noncompliant": {
+        "source": ["aws.config"],
+        "detail-type": ["Config Rules Compliance Change"],
+        "detail": {"newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}},
+    },
+    "securityhub-findings": {
+        "source": ["aws.securityhub"],
+        "detail-type": ["Security Hub Findings - Imported"],
+        "detail": {
+            "findings": {
+                "Severity": {"Label": ["CRITICAL", "HIGH", "MEDIUM"]},
+                "Workflow": {"Status": ["NEW"]},
+                "RecordState": ["ACTIVE"],
+            }
+        },
+    },
+}
+_OPERATIONS_TITLES = {
+    "config-noncompliant": "Config rules turned NON_COMPLIANT",
+    "securityhub-findings": "Security Hub findings (new, medium and above)",
+}
+
+
+def operations_rule_name(stack: str, kind: str) -> str:
+    return f"gdpr-platform-{stack}-{kind}"
+
+
+def operations_dashboard_body(stack: str, regions: Sequence[str]) -> str:
+    """Per region: Config compliance changes and Security Hub findings, as rule matches."""
+    widgets: list[dict[str, Any]] = []
+    for row, region in enumerate(regions):
+        for col, kind in enumerate(OPERATIONS_EVENT_PATTERNS):
+            metrics = [
+                [
+                    "AWS/Events",
+                    "MatchedEvents",
+                    "RuleName",
+                    operations_rule_name(stack, kind),
+                    {"stat": "Sum", "region": region, "label": region},
+                ]
+            ]
+            widgets.append(
+                _widget(f"{region}: {_OPERATIONS_TITLES[kind]}", metrics, region, 12 * col, 6 * row)
+            )
+    return json.dumps({"widgets": widgets}, sort_keys=True)
+
+
+@dataclass
+class OperationsDashboardArgs:
+    stack: str
+    primary: str
+    regions: Sequence[str]
+    #: {region: provider}: the counting rules live in each region.
+    providers: Mapping[str, aws.Provider]
+
+
+class OperationsDashboard(pulumi.ComponentResource):
+    """Config compliance and Security Hub finding counts of every region, in the primary.
+
+    Neither service publishes these counts as CloudWatch metrics; an EventBridge rule per
+    region and kind matches the events, and its ``MatchedEvents`` metric is the count.
+    """
+
+    dashboard: aws.cloudwatch.Dashboard
+    rules: list[aws.cloudwatch.EventRule]
+
+    def __init__(
+        self,
+        name: str,
+        args: OperationsDashboardArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("gdpr-platform:observability:OperationsDashboard", name, None, opts)
+        self.rules = [
+            aws.cloudwatch.EventRule(
+                f"{name}-{kind}-{region}",
+                name=operations_rule_name(args.stack, kind),
+                description=f"Counts {_OPERATIONS_TITLES[kind]} for the operations dashboard",
+                event_pattern=json.dumps(pattern, sort_keys=True),
+                tags=_AGGREGATE,
+                opts=pulumi.ResourceOptions(parent=self, provider=args.providers[region]),
+            )
+            for region in args.regions
+            for kind, pattern in OPERATIONS_EVENT_PATTERNS.items()
+        ]
+        self.dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=f"gdpr-platform-{args.stack}-operations",
+            dashboard_body=operations_dashboard_body(args.stack, args.regions),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.providers[args.primary]),
         )
         self.register_outputs({"dashboardName": self.dashboard.dashboard_name})

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from components.compute_tier import ComputeTier
     from components.config import StackConfig
     from components.deployer import DeploymentRunner
+    from components.operations import OperationsPane
     from components.program import DataTier, Region
     from components.registry import ImageRegistry
 
@@ -33,6 +34,7 @@ class Built:
     compute: ComputeTier
     registry: ImageRegistry
     runner: DeploymentRunner | None
+    operations: OperationsPane | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ def _hub_database(b: Built) -> Any:
     from components.central import CentralHub
 
     return b.central.database_endpoint if isinstance(b.central, CentralHub) else None
+
+
+def _operations(read: Callable[[OperationsPane], Any]) -> Callable[[Built], Any]:
+    return lambda b: read(b.operations) if b.operations is not None else None
 
 
 OUTPUTS: tuple[Output, ...] = (
@@ -165,6 +171,22 @@ OUTPUTS: tuple[Output, ...] = (
         "centralDatabaseEndpoint",
         "The central database's writer endpoint (hosting stack only).",
         _hub_database,
+    ),
+    Output(
+        "operationsBucketName",
+        "The operations pane's bucket in the primary (Config history, SSM inventory); "
+        "pane on only.",
+        _operations(lambda o: o.bucket.bucket),
+    ),
+    Output(
+        "configAggregatorName",
+        "The AWS Config aggregator over the stack's regions (when the stack creates it).",
+        _operations(lambda o: o.aggregator.name if o.aggregator else None),
+    ),
+    Output(
+        "operationsDashboardName",
+        "The dashboard of Config compliance and Security Hub findings per region.",
+        _operations(lambda o: o.dashboard.dashboard.dashboard_name),
     ),
 )
 

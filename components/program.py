@@ -36,6 +36,7 @@ from components.deployer import ClusterEndpoint, DeploymentRunner, DeploymentRun
 from components.keys import RegionalKeys, RegionalKeysArgs
 from components.network import RegionalNetwork, RegionalNetworkArgs
 from components.observability import RegionalSignals
+from components.operations import OperationsPane, OperationsPaneArgs
 from components.outputs import Built, stack_outputs
 from components.providers import regional_providers
 from components.registry import ImageRegistry, ImageRegistryArgs, RegistryRegion
@@ -87,7 +88,31 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     inputs.releases = _releases(cfg, registry)
     compute = build_compute_tier(cfg, regions, inputs)
     runner = _build_deployer(cfg, regions, compute) if cfg.deployer.enabled else None
-    return stack_outputs(Built(cfg, regions, data, central, audits, compute, registry, runner))
+    operations = _build_operations(cfg, providers, compute)
+    return stack_outputs(
+        Built(cfg, regions, data, central, audits, compute, registry, runner, operations)
+    )
+
+
+def _build_operations(
+    cfg: StackConfig, providers: Mapping[str, aws.Provider], compute: ComputeTier
+) -> OperationsPane | None:
+    """The operations pane (on by default in production), its home the primary region."""
+    if not cfg.operations.on:
+        return None
+    return OperationsPane(
+        "operations",
+        OperationsPaneArgs(
+            stack=cfg.stack,
+            primary=cfg.regions.primary,
+            providers={name: providers[name] for name in cfg.regions.all},
+            settings=cfg.operations,
+            protection=cfg.floor,
+            alarm_topic_arns={n: c.monitoring.topic.arn for n, c in compute.regions.items()},
+            object_lock=cfg.audit.object_lock.enabled,
+        ),
+        opts=pulumi.ResourceOptions(provider=providers[cfg.regions.primary]),
+    )
 
 
 def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Region:

@@ -34,6 +34,12 @@ from components.config.fields import (
 )
 from components.config.network import ConnectivityMode, NatMode, NetworkConfig
 from components.config.observability import ObservabilityConfig
+from components.config.operations import (
+    TRUSTED_ADVISOR_EXCEPTION,
+    CrossAccountConfig,
+    OperationsConfig,
+    TrustedAdvisorConfig,
+)
 from components.config.protection import ProtectionConfig, ProtectionFloor
 from components.config.regions import RegionsConfig
 from components.config.release import DeployerConfig, MigrationConfig, ReleaseConfig
@@ -47,6 +53,7 @@ __all__ = [
     "MONITORING_INTERVALS",
     "NAMESPACE",
     "REQUIRED_TAG_KEYS",
+    "TRUSTED_ADVISOR_EXCEPTION",
     "AppConfig",
     "AuditConfig",
     "AuditLifecycleConfig",
@@ -54,6 +61,7 @@ __all__ = [
     "CentralDatabaseConfig",
     "ConfigError",
     "ConnectivityMode",
+    "CrossAccountConfig",
     "DataClassification",
     "DatabaseConfig",
     "DeployerConfig",
@@ -69,6 +77,7 @@ __all__ = [
     "NonEmpty",
     "ObjectLockConfig",
     "ObservabilityConfig",
+    "OperationsConfig",
     "PrivateCidr",
     "ProtectionConfig",
     "ProtectionFloor",
@@ -81,6 +90,7 @@ __all__ = [
     "StackConfig",
     "TagsConfig",
     "TransitionStorageClass",
+    "TrustedAdvisorConfig",
     "check_single_hub",
     "load_from_pulumi",
     "parse_config",

@@ -19,6 +19,7 @@ from components.config.errors import NAMESPACE, ConfigError
 from components.config.fields import Environment, Model
 from components.config.network import NetworkConfig, check_cidrs
 from components.config.observability import ObservabilityConfig, check_observability
+from components.config.operations import OperationsConfig, settle_operations
 from components.config.protection import ProtectionConfig, ProtectionFloor
 from components.config.regions import RegionsConfig, check_regions
 from components.config.release import (
@@ -50,6 +51,7 @@ class _Sections(Model):
     observability: ObservabilityConfig
     release: ReleaseConfig = ReleaseConfig()
     deployer: DeployerConfig = DeployerConfig()
+    operations: OperationsConfig
 
 
 _TOP_LEVEL = ("jurisdiction", "environment", *_Sections.model_fields)
@@ -141,6 +143,9 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     check_observability(environment, sections.observability)
     check_release(sections.release)
     check_deployer(sections.deployer, regions)
+    operations = settle_operations(
+        environment, jurisdiction, regions.all, regions.allow_adequacy, sections.operations
+    )
 
     return StackConfig(
         stack=stack,
@@ -148,7 +153,7 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
         environment=environment,
         floor=ProtectionFloor.settle(sections.protection, environment),
         shard_map=shard_map,
-        **dict(sections),
+        **{**dict(sections), "operations": operations},
     )
 
 

@@ -36,6 +36,8 @@ PUBLIC_RULES = frozenset(
 
 
 def category_of(rule: Rule) -> str | None:
+    if rule.group == "operations":  # the operations pane's own residency and CMK rules
+        return "encryption" if "cmk" in rule.name else "cross-region"
     if rule.group == "encryption" and not any(w in rule.name for w in TRANSIT_WORDS):
         return "encryption"
     if rule.group == "residency" and rule.name != REGION_RULE:
@@ -153,7 +155,6 @@ EXCLUSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
                 "aws:appconfig/deployment:Deployment",
                 "aws:apprunner/service:Service",
                 "aws:athena/database:Database",
-                "aws:cfg/deliveryChannel:DeliveryChannel",
                 "aws:cloudwatch/eventConnection:EventConnection",
                 "aws:cloudwatch/logAnomalyDetector:LogAnomalyDetector",
                 "aws:codeartifact/domain:Domain",

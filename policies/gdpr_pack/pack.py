@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import baseline, encryption, exposure, paths, residency, sdk_speed, stores, tags
+from . import (
+    baseline,
+    encryption,
+    exposure,
+    operations,
+    paths,
+    residency,
+    sdk_speed,
+    stores,
+    tags,
+)
 from .rule import Rule
 
 PACK_NAME = "gdpr-platform"
@@ -13,6 +23,7 @@ GROUPS: dict[str, list[Rule]] = {
     "encryption": encryption.RULES + stores.RULES + paths.ENCRYPTION_RULES,
     "tags": tags.RULES,
     "baseline": baseline.RULES + exposure.RULES,
+    "operations": operations.RULES,
 }
 RULES: list[Rule] = [rule for rules in GROUPS.values() for rule in rules]
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

@@ -506,6 +506,7 @@ LAMBDA_EDGE = _mandatory(
 
 #: type -> paths (``*`` walks a list) to a region or to an ARN of where data goes. A bare
 #: name (not an ARN) at an ARN path names a resource in the resource's own region.
+# aws:ssm/resourceDataSync has its own rule (operations.py: destination bucket and its region).
 DESTINATIONS: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": (("destinationArn",),),
     "aws:cloudwatch/logDelivery:LogDelivery": (("deliveryDestinationArn",),),
@@ -529,7 +530,6 @@ DESTINATIONS: Mapping[str, tuple[tuple[str, ...], ...]] = {
         ("multiRegionProperties", "clusters", "*"),
     ),
     "aws:dsql/clusterPeering:ClusterPeering": (("witnessRegion",), ("clusters", "*")),
-    "aws:ssm/resourceDataSync:ResourceDataSync": (("s3Destination", "region"),),
     "aws:ses/eventDestination:EventDestination": (
         ("kinesisDestination", "streamArn"),
         ("snsDestination", "topicArn"),

@@ -14,6 +14,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from .context import Jurisdiction, ResourceView, StackView, jurisdiction_for
+from .operations import EXCEPTIONS_CONFIG, is_excepted_trusted_advisor
 from .rule import CROSS_BORDER_CONFIG, JURISDICTION_CONFIG, Rule
 from .values import arn_region, as_list, get, is_unknown
 
@@ -101,6 +102,8 @@ def check_region(res: ResourceView, config: Mapping[str, Any]) -> Iterable[str]:
     edge = res.type in config.get("edgeTypes", []) and region == config.get("edgeRegion")
     if edge and (res.type != "aws:wafv2/webAcl:WebAcl" or res.props.get("scope") == "CLOUDFRONT"):
         return []
+    if is_excepted_trusted_advisor(res, config):
+        return []
     problem = region_problem(j, f"{res.type} {res.name!r}", region)
     return [problem] if problem else []
 
@@ -129,6 +132,7 @@ REGION = Rule(
             "default": EDGE_TYPES,
             "description": "Types allowed in edgeRegion because CloudFront requires them there.",
         },
+        **EXCEPTIONS_CONFIG,
     },
 )
 

@@ -62,6 +62,7 @@ GDPR_REFERENCES: Mapping[str, str] = {
     "encryption": "Art. 32(1)(a) (encryption of personal data)",
     "tags": "Art. 30 (records of processing)",
     "baseline": "Art. 32 (security of processing)",
+    "operations": "Art. 44-49 and 32(1)(a) (aggregated operational data: residency, encryption)",
 }
 
 
