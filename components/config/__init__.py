@@ -15,6 +15,13 @@ from components.config.audit import (
     TransitionStorageClass,
 )
 from components.config.central import CentralConfig, CentralDatabaseConfig, check_single_hub
+from components.config.compute import (
+    ComputeConfig,
+    ComputeMode,
+    LambdaApiConfig,
+    OutboxScheduleConfig,
+    writer_connections,
+)
 from components.config.database import (
     MONITORING_INTERVALS,
     DatabaseConfig,
@@ -51,6 +58,8 @@ __all__ = [
     "AuditLifecycleConfig",
     "CentralConfig",
     "CentralDatabaseConfig",
+    "ComputeConfig",
+    "ComputeMode",
     "ConfigError",
     "ConnectivityMode",
     "DataClassification",
@@ -58,6 +67,7 @@ __all__ = [
     "EdgeConfig",
     "EksConfig",
     "Environment",
+    "LambdaApiConfig",
     "LambdaWorkerConfig",
     "LogRetentionDays",
     "MasterSecretRotation",
@@ -66,6 +76,7 @@ __all__ = [
     "NonEmpty",
     "ObjectLockConfig",
     "ObservabilityConfig",
+    "OutboxScheduleConfig",
     "PrivateCidr",
     "ProtectionConfig",
     "ProtectionFloor",
@@ -80,4 +91,5 @@ __all__ = [
     "check_single_hub",
     "load_from_pulumi",
     "parse_config",
+    "writer_connections",
 ]

@@ -12,6 +12,7 @@ from app.shardmap import ShardMap
 from components.config.app import AppConfig, check_app
 from components.config.audit import AuditConfig, check_audit
 from components.config.central import CentralConfig, check_central
+from components.config.compute import ComputeConfig, check_compute
 from components.config.database import DatabaseConfig, check_database
 from components.config.edge import EdgeConfig, check_edge
 from components.config.eks import EksConfig, check_eks
@@ -41,6 +42,7 @@ class _Sections(Model):
     app: AppConfig
     edge: EdgeConfig
     observability: ObservabilityConfig
+    compute: ComputeConfig
 
 
 _TOP_LEVEL = ("jurisdiction", "environment", *_Sections.model_fields)
@@ -130,6 +132,7 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     check_central(stack, sections.central)
     check_audit(sections.audit)
     check_observability(environment, sections.observability)
+    check_compute(sections.compute, regions)
 
     return StackConfig(
         stack=stack,
