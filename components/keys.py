@@ -77,8 +77,8 @@ PURPOSES: Mapping[str, KeyPurpose] = {
         service_principals=("logs",),
     ),
     "queues": KeyPurpose(
-        "SQS queues and SNS topics, including S3 event notifications into them",
-        via_services=("sqs", "sns"),
+        "SQS queues, SNS topics (S3 event notifications into them), schedules",
+        via_services=("sqs", "sns", "scheduler"),
         service_principals=("s3", "sns", "events", "cloudwatch"),
     ),
     "audit": KeyPurpose("S3 audit files", via_services=("s3",)),

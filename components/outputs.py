@@ -44,6 +44,12 @@ def _hub_database(b: Built) -> Any:
     return b.central.database_endpoint if isinstance(b.central, CentralHub) else None
 
 
+def _per_region(b: Built, read: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """``{region: read(compute)}``; None (not exported) where this compute mode has none."""
+    values = {n: read(c) for n, c in b.compute.regions.items()}
+    return None if any(v is None for v in values.values()) else values
+
+
 OUTPUTS: tuple[Output, ...] = (
     Output(
         "jurisdiction",
@@ -96,23 +102,33 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     Output(
         "eksClusterNames",
-        "{region: EKS cluster name}.",
-        lambda b: {n: c.cluster.cluster_name for n, c in b.compute.regions.items()},
+        "{region: EKS cluster name} (EKS mode).",
+        lambda b: _per_region(b, lambda c: c.cluster and c.cluster.cluster_name),
     ),
     Output(
         "apiRoleArns",
-        "{region: IAM role of the API pods (IRSA)}.",
-        lambda b: {n: c.workload.role.arn for n, c in b.compute.regions.items()},
+        "{region: IAM role of the API pods (IRSA) or, in Lambda mode, of its functions}.",
+        lambda b: {n: c.api_role for n, c in b.compute.regions.items()},
     ),
     Output(
         "originLoadBalancerArns",
-        "{region: internal ALB behind CloudFront}.",
-        lambda b: {n: c.origin.load_balancer.arn for n, c in b.compute.regions.items()},
+        "{region: internal ALB behind CloudFront} (EKS mode).",
+        lambda b: _per_region(b, lambda c: c.origin and c.origin.load_balancer.arn),
+    ),
+    Output(
+        "apiFunctionArns",
+        "{region: the API's Lambda function} (Lambda mode).",
+        lambda b: _per_region(b, lambda c: c.function and c.function.function.arn),
+    ),
+    Output(
+        "originApiEndpoints",
+        "{region: HTTP API behind CloudFront} (Lambda mode; refuses requests not from it).",
+        lambda b: _per_region(b, lambda c: c.function and c.function.http_api.api_endpoint),
     ),
     Output(
         "alarmTopicArns",
         "{region: SNS topic of the alarms}.",
-        lambda b: {n: c.monitoring.topic.arn for n, c in b.compute.regions.items()},
+        lambda b: _per_region(b, lambda c: c.monitoring and c.monitoring.topic.arn),
     ),
     Output(
         "jurisdictionDashboardName",

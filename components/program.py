@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components import api_function
 from components.audit import AuditPipeline, AuditPipelineArgs
 from components.central import (
     CentralHub,
@@ -79,9 +80,14 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     central = _build_central(cfg, regions[primary], code, layers[primary].arn)
     audits = {name: _build_audit(cfg, r, code, layers[name].arn) for name, r in regions.items()}
     pseudonym_key = _pseudonym_key(cfg, regions)
-    compute = build_compute_tier(
-        cfg, regions, _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
-    )
+    inputs = _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
+    if cfg.compute.is_lambda:
+        api_dependencies = api_function.api_dependencies()
+        inputs.shard_map_parameter = data.parameter_path
+        inputs.api_layer_arns = {
+            name: _api_layer(cfg, r, api_dependencies).arn for name, r in regions.items()
+        }
+    compute = build_compute_tier(cfg, regions, inputs)
     return stack_outputs(Built(cfg, regions, data, central, audits, compute))
 
 
@@ -161,6 +167,21 @@ def _lambda_layer(
         f"lambda-deps-{region.name}",
         layer_name=f"{PROJECT}-{cfg.stack}-deps",
         description="Third-party packages of the platform's Lambda handlers",
+        code=dependencies,
+        compatible_runtimes=[LAMBDA_RUNTIME],
+        compatible_architectures=[LAMBDA_ARCHITECTURE],
+        opts=pulumi.ResourceOptions(provider=region.provider),
+    )
+
+
+def _api_layer(
+    cfg: StackConfig, region: Region, dependencies: pulumi.FileArchive
+) -> aws.lambda_.LayerVersion:
+    """Lambda mode: the API's third-party packages (FastAPI, psycopg, Mangum, ...)."""
+    return aws.lambda_.LayerVersion(
+        f"lambda-api-deps-{region.name}",
+        layer_name=f"{PROJECT}-{cfg.stack}-api-deps",
+        description="Third-party packages of the API and the outbox worker on Lambda",
         code=dependencies,
         compatible_runtimes=[LAMBDA_RUNTIME],
         compatible_architectures=[LAMBDA_ARCHITECTURE],
