@@ -297,18 +297,7 @@ def _build_region(cfg: StackConfig, region: Region, inputs: ComputeInputs) -> Re
     signals = inputs.signals.get(name, RegionalSignals(region=name)).with_load_balancer(
         origin.load_balancer.arn_suffix, origin.target_group.arn_suffix
     )
-    monitoring = RegionalMonitoring(
-        f"monitoring-{name}",
-        RegionalMonitoringArgs(
-            signals=signals,
-            stack=cfg.stack,
-            queues_key_arn=region.keys.arns.queues,
-            error_rate_percent=cfg.observability.api_error_rate_percent,
-            replication_lag_ms=cfg.observability.replication_lag_ms,
-            alarm_emails=list(cfg.observability.alarm_emails),
-        ),
-        opts=in_region,
-    )
+    monitoring = _monitoring(cfg, region, signals)
     return RegionalCompute(
         logs=logs,
         cluster=cluster,
@@ -387,5 +376,22 @@ def _build_lambda_region(
             function.function.name,
             function.outbox_function.name,
         ],
+    ).with_http_api(function.http_api.id)
+    return RegionalCompute(
+        signals=signals, monitoring=_monitoring(cfg, region, signals), function=function
     )
-    return RegionalCompute(signals=signals, function=function)
+
+
+def _monitoring(cfg: StackConfig, region: Region, signals: RegionalSignals) -> RegionalMonitoring:
+    return RegionalMonitoring(
+        f"monitoring-{region.name}",
+        RegionalMonitoringArgs(
+            signals=signals,
+            stack=cfg.stack,
+            queues_key_arn=region.keys.arns.queues,
+            error_rate_percent=cfg.observability.api_error_rate_percent,
+            replication_lag_ms=cfg.observability.replication_lag_ms,
+            alarm_emails=list(cfg.observability.alarm_emails),
+        ),
+        opts=pulumi.ResourceOptions(provider=region.provider),
+    )

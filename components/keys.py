@@ -77,7 +77,8 @@ PURPOSES: Mapping[str, KeyPurpose] = {
         service_principals=("logs",),
     ),
     "queues": KeyPurpose(
-        "SQS queues, SNS topics (S3 event notifications into them), schedules",
+        "SQS queues and SNS topics, including S3 event notifications into them",
+        # EventBridge Scheduler: the outbox schedule of Lambda mode.
         via_services=("sqs", "sns", "scheduler"),
         service_principals=("s3", "sns", "events", "cloudwatch"),
     ),

@@ -204,3 +204,27 @@ def test_connection_budget_is_checked_before_any_resource() -> None:
     assert "maxWriterConnections 400" in str(caught.value)
     raw["compute"]["maxWriterConnections"] = 1000
     assert parse_config("eu", raw).compute.is_lambda
+
+
+def test_each_region_keeps_its_alarms_watching_the_http_api(lam: PreviewResult) -> None:
+    for region in lam.config.regions.all:
+        alarms = {
+            r["name"]: r["inputs"]
+            for r in in_region(lam, "aws:cloudwatch/metricAlarm:MetricAlarm", region)
+        }
+        rate = alarms[f"monitoring-{region}-api-5xx-rate"]
+        watched = {
+            (q["metric"]["namespace"], q["metric"]["metricName"])
+            for q in rate["metricQueries"]
+            if "metric" in q
+        }
+        assert watched == {("AWS/ApiGateway", "5xx"), ("AWS/ApiGateway", "Count")}
+        api_id = lam.outputs["originApiEndpoints"][region].split("//")[1].split(".")[0]
+        assert all(
+            q["metric"]["dimensions"] == {"ApiId": api_id}
+            for q in rate["metricQueries"]
+            if "metric" in q
+        )
+        if region != lam.config.regions.primary:
+            assert any("replication-lag" in name for name in alarms)
+    assert set(lam.outputs["alarmTopicArns"]) == set(lam.config.regions.all)
