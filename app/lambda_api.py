@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 from typing import Any
 
@@ -29,6 +30,11 @@ from app.main import create_app
 ORIGIN_HEADER = "x-origin-verify"
 #: Where the function finds the header's value (environment, encrypted with the CMK).
 ORIGIN_SECRET_ENV = "GDPR_EDGE_ORIGIN_SECRET"
+
+
+# Mangum logs each request's concrete path (user IDs) at INFO; the app's own request log
+# names the route template instead (app/middleware.py).
+logging.getLogger("mangum").setLevel(logging.WARNING)
 
 
 def _refused() -> dict[str, Any]:

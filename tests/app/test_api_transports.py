@@ -4,6 +4,7 @@ against the same real PostgreSQL shards."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import psycopg
@@ -185,3 +186,16 @@ def test_lambda_pools_stay_open_and_bounded_between_invocations(
         stats = pool.get_stats()
         assert not pool.closed
         assert stats["pool_size"] <= pool.max_size
+
+
+def test_lambda_logs_no_concrete_path(
+    transports: dict[str, Transport], signer: DevSigner, caplog: pytest.LogCaptureFixture
+) -> None:
+    lam = transports["lambda-http-api"]
+    op = _auth(signer, "op", Role.OPERATOR)
+    user = lam.request("POST", "/v1/users", headers=op, body=unique_person()).json()
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        assert lam.request("GET", f"/v1/users/{user['id']}", headers=op).status == 200
+    assert caplog.records, "the request is logged"
+    assert not [r for r in caplog.records if str(user["id"]) in r.getMessage()]
