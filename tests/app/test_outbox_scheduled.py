@@ -7,6 +7,7 @@ import dataclasses
 import json
 import socket
 import uuid
+
 import boto3
 import psycopg
 import pytest
