@@ -7,6 +7,7 @@ import dataclasses
 import json
 import socket
 import uuid
+from typing import Any
 
 import boto3
 import psycopg
@@ -26,9 +27,8 @@ def worker(eu: Api, aws: MotoServer) -> OutboxWorker:
     suffix = uuid.uuid4().hex[:8]
     region = eu.local.settings.region
     s3 = boto3.client("s3", region_name=region, endpoint_url=aws.endpoint)
-    s3.create_bucket(
-        Bucket=f"sched-{suffix}", CreateBucketConfiguration={"LocationConstraint": region}
-    )
+    where: dict[str, Any] = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=f"sched-{suffix}", **where)
     sqs = boto3.client("sqs", region_name=CENTRAL_REGION, endpoint_url=aws.endpoint)
     # A standard queue: a FIFO queue's deduplication would hide a double send.
     queue = sqs.create_queue(QueueName=f"sched-{suffix}")["QueueUrl"]
