@@ -36,6 +36,8 @@ class Output:
     name: str
     description: str
     value: Callable[[Built], Any]
+    #: The compute mode (``eks`` / ``lambda``) whose stacks export it; None: every stack.
+    compute_mode: str | None = None
 
 
 def _hub_database(b: Built) -> Any:
@@ -104,6 +106,7 @@ OUTPUTS: tuple[Output, ...] = (
         "eksClusterNames",
         "{region: EKS cluster name} (EKS mode).",
         lambda b: _per_region(b, lambda c: c.cluster and c.cluster.cluster_name),
+        compute_mode="eks",
     ),
     Output(
         "apiRoleArns",
@@ -114,16 +117,19 @@ OUTPUTS: tuple[Output, ...] = (
         "originLoadBalancerArns",
         "{region: internal ALB behind CloudFront} (EKS mode).",
         lambda b: _per_region(b, lambda c: c.origin and c.origin.load_balancer.arn),
+        compute_mode="eks",
     ),
     Output(
         "apiFunctionArns",
         "{region: the API's Lambda function} (Lambda mode).",
         lambda b: _per_region(b, lambda c: c.function and c.function.function.arn),
+        compute_mode="lambda",
     ),
     Output(
         "originApiEndpoints",
         "{region: HTTP API behind CloudFront} (Lambda mode; refuses requests not from it).",
         lambda b: _per_region(b, lambda c: c.function and c.function.http_api.api_endpoint),
+        compute_mode="lambda",
     ),
     Output(
         "alarmTopicArns",

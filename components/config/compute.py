@@ -59,9 +59,10 @@ class ComputeConfig(Model):
     api: LambdaApiConfig = Field(default_factory=LambdaApiConfig)
     outbox: OutboxScheduleConfig = Field(default_factory=OutboxScheduleConfig)
     #: Connections a shard's writer may get from the Lambda functions of every region
-    #: together. Aurora PostgreSQL on db.r7g.large allows about 1,000 (and IAM
-    #: authentication is sized for about 200 new connections a second): the default
-    #: leaves room for migrations, operators and the rotation function.
+    #: together. Aurora PostgreSQL's default max_connections is
+    #: LEAST(DBInstanceClassMemory / 9531392, 5000), about 1,800 on db.r7g.large, and IAM
+    #: authentication is meant for a modest rate of new connections: the default keeps
+    #: well under both, with room for migrations, operators and the rotation function.
     max_writer_connections: int = Field(default=400, ge=10)
 
     @property

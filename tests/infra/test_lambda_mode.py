@@ -228,3 +228,12 @@ def test_each_region_keeps_its_alarms_watching_the_http_api(lam: PreviewResult) 
         if region != lam.config.regions.primary:
             assert any("replication-lag" in name for name in alarms)
     assert set(lam.outputs["alarmTopicArns"]) == set(lam.config.regions.all)
+
+
+def test_lambda_stacks_export_their_modes_outputs(lam: PreviewResult) -> None:
+    from components.outputs import OUTPUTS
+
+    expected = {o.name for o in OUTPUTS if o.compute_mode in (None, "lambda")}
+    if not lam.config.central.host:
+        expected.discard("centralDatabaseEndpoint")
+    assert set(lam.outputs) == expected
