@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements*.txt policies/requirements
 # One stack per stack file (Pulumi.<stack>.yaml), each a row of the pack's jurisdiction table.
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 LAYER  := build/lambda-layer/.built-$(shell cat app/lambdas/requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
+API_LAYER := build/lambda-api-layer/.built-$(shell cat app/requirements-lambda.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ $(STAMP):
 
 ## The Lambda handlers' third-party packages, built for the Lambda runtime (python3.12,
 ## arm64) whatever this machine is; the program ships them as a layer per region.
-lambda-layer: $(LAYER)
+lambda-layer: $(LAYER) $(API_LAYER)
 $(LAYER): $(STAMP)
 	rm -rf build/lambda-layer
 	$(BIN)/python -m pip install --quiet --target build/lambda-layer/python \
@@ -34,24 +35,32 @@ policy-venv: policies/venv/.installed
 policies/venv/.installed: policies/requirements.txt constraints.txt
 	$(PYTHON) -m venv policies/venv
 	policies/venv/bin/python -m pip install --quiet -r policies/requirements.txt -c constraints.txt
+
+## Lambda mode (compute.mode: lambda): the API's and the outbox worker's packages.
+$(API_LAYER): $(STAMP)
+	rm -rf build/lambda-api-layer
+	$(BIN)/python -m pip install --quiet --target build/lambda-api-layer/python \
+		--platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
+		--implementation cp --python-version 3.12 --only-binary=:all: \
+		-r app/requirements-lambda.txt
 	touch $@
 
 ## The main job: offline preview of both stacks, policy pack included; fails on a
 ## mandatory violation or bad config.
-preview: $(STAMP) $(LAYER)
+preview: $(STAMP) $(LAYER) $(API_LAYER)
 	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.preview --stack $$stack; done
 	@echo "Residency report (HTML, JSON, diagram) per stack: make report -> build/report/<stack>/report.html"
 
 ## The residency report a DPO reads: build/report/<stack>/report.{html,json}, diagram.svg.
 ## Exits non-zero when any path personal data takes leaves the jurisdiction undeclared.
-report: $(STAMP) $(LAYER) graphviz
+report: $(STAMP) $(LAYER) $(API_LAYER) graphviz
 	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.residency_report --stack $$stack; done
 
-preview-json: $(STAMP) $(LAYER)
+preview-json: $(STAMP) $(LAYER) $(API_LAYER)
 	@set -e; for stack in $(STACKS); do $(BIN)/python -m tools.preview --stack $$stack --json; done
 
 ## Lint, type-check, then every test (PostgreSQL and moto are started by the fixtures).
-test: $(STAMP) $(LAYER) postgres graphviz chromium lint typecheck pytest
+test: $(STAMP) $(LAYER) $(API_LAYER) postgres graphviz chromium lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -61,7 +70,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy .
 	@if [ -f policies/__main__.py ]; then $(BIN)/mypy policies/__main__.py; fi
 
-pytest: $(STAMP) $(LAYER) postgres graphviz chromium
+pytest: $(STAMP) $(LAYER) $(API_LAYER) postgres graphviz chromium
 	$(BIN)/python -m pytest
 
 postgres:

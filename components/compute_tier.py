@@ -1,7 +1,10 @@
 """The compute, edge and observability tier of a stack, wired from the regions' foundations.
 
-Per region: log groups first (so EKS and the app never create their own), the EKS cluster,
-the internal ALB origin, the load balancer controller, the API workload and monitoring.
+Per region, in EKS mode (the default): log groups first (so EKS and the app never create
+their own), the EKS cluster, the internal ALB origin, the load balancer controller, the API
+workload and monitoring. In Lambda mode (``compute.mode: lambda``): the API and outbox
+functions with their HTTP API origin (components/api_function.py), no cluster and no
+Kubernetes object; the same role name and policy, keys, edge and headers policy.
 Then, once per jurisdiction: the CloudFront distribution and the cross-region dashboard,
 both with the primary region's provider.
 
@@ -13,11 +16,13 @@ empty until those tiers are merged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pulumi
+import pulumi_random as random
 
+from components.api_function import ORIGIN_HEADER, ApiFunction, ApiFunctionArgs, api_code
 from components.cluster import (
     EksCluster,
     EksClusterArgs,
@@ -28,6 +33,7 @@ from components.config import StackConfig
 from components.edge import (
     EdgeDistribution,
     EdgeDistributionArgs,
+    HttpApiOrigin,
     RegionalOrigin,
     RegionalOriginArgs,
 )
@@ -67,17 +73,33 @@ class ComputeInputs:
     settings: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
     #: The release each region runs (image by digest); none yet: no API pods are declared.
     releases: Mapping[str, ApiRelease] = field(default_factory=dict)
+    #: SSM name of the shard map (Lambda mode reads it there: an environment holds 4 KB).
+    shard_map_parameter: str | None = None
+    #: The region's Lambda layer with the API's packages (Lambda mode).
+    api_layer_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 @dataclass
 class RegionalCompute:
-    logs: RegionalLogs
-    cluster: EksCluster
-    origin: RegionalOrigin
-    lb_controller: LoadBalancerController
-    workload: ApiWorkload
-    monitoring: RegionalMonitoring
+    """One region's compute: the EKS parts or the Lambda parts, never both."""
+
     signals: RegionalSignals
+    monitoring: RegionalMonitoring
+    logs: RegionalLogs | None = None
+    cluster: EksCluster | None = None
+    origin: RegionalOrigin | None = None
+    lb_controller: LoadBalancerController | None = None
+    workload: ApiWorkload | None = None
+    function: ApiFunction | None = None
+
+    @property
+    def api_role(self) -> pulumi.Output[str]:
+        """The API's role ARN (IRSA in EKS mode, the functions' role in Lambda mode)."""
+        if self.workload is not None:
+            return self.workload.role.arn
+        if self.function is not None:
+            return self.function.role.arn
+        raise ValueError("a region's compute has neither a workload nor a function")
 
 
 @dataclass
@@ -98,20 +120,39 @@ def build_compute_tier(
     inputs: ComputeInputs | None = None,
 ) -> ComputeTier:
     inputs = inputs or ComputeInputs()
-    built: dict[str, RegionalCompute] = {}
-    for name in cfg.regions.all:  # the primary first: its migration Job gates every region
-        done = built.get(cfg.regions.primary)
-        job = done.workload.migration if done else None
-        built[name] = _build_region(cfg, regions[name], inputs, [job] if job else [])
     primary = regions[cfg.regions.primary]
     on_primary = pulumi.ResourceOptions(provider=primary.provider)
+    origins: dict[str, RegionalOrigin | HttpApiOrigin]
+    if cfg.compute.is_lambda:
+        secret = random.RandomPassword(
+            "edge-origin-secret", length=48, special=False, opts=on_primary
+        )
+        built = {
+            name: _build_lambda_region(cfg, region, inputs, secret.result)
+            for name, region in regions.items()
+        }
+        origins = {
+            name: HttpApiOrigin(
+                domain_name=_function(c).origin_domain,
+                verify_header=ORIGIN_HEADER,
+                verify_value=secret.result,
+            )
+            for name, c in built.items()
+        }
+    else:
+        built = {}
+        for name in cfg.regions.all:  # the primary first: its migration Job gates every region
+            done = built.get(cfg.regions.primary)
+            job = done.workload.migration if done and done.workload else None
+            built[name] = _build_region(cfg, regions[name], inputs, [job] if job else [])
+        origins = {name: _alb(c) for name, c in built.items()}
     edge = EdgeDistribution(
         "edge",
         EdgeDistributionArgs(
             jurisdiction=cfg.jurisdiction,
             primary_region=cfg.regions.primary,
             regions=list(cfg.regions.all),
-            origins={name: c.origin for name, c in built.items()},
+            origins=origins,
             aliases=list(cfg.edge.aliases),
             viewer_certificate_arn=_required(cfg.edge.viewer_certificate_arn),
             price_class=cfg.edge.price_class,
@@ -131,6 +172,18 @@ def build_compute_tier(
         opts=on_primary,
     )
     return ComputeTier(regions=built, edge=edge, dashboard=dashboard)
+
+
+def _function(c: RegionalCompute) -> ApiFunction:
+    if c.function is None:
+        raise ValueError("Lambda mode built no function")
+    return c.function
+
+
+def _alb(c: RegionalCompute) -> RegionalOrigin:
+    if c.origin is None:
+        raise ValueError("EKS mode built no load balancer")
+    return c.origin
 
 
 def _required(value: str | None) -> str:
@@ -207,16 +260,7 @@ def _build_region(
         provider=region.provider,
         k8s_provider=cluster.k8s_provider,
     )
-    extra = inputs.permissions.get(name, ApiPermissions())
-    permissions = ApiPermissions(
-        shard_map_parameter_arns=extra.shard_map_parameter_arns,
-        db_cluster_resource_ids=extra.db_cluster_resource_ids,
-        secret_arns=extra.secret_arns,
-        audit_bucket_arn=extra.audit_bucket_arn,
-        central_queue_arn=extra.central_queue_arn,
-        central_queue_key_arn=extra.central_queue_key_arn,
-        kms_key_arns=[region.keys.arns.audit, region.keys.arns.secrets, *extra.kms_key_arns],
-    )
+    permissions = _api_permissions(region, inputs)
     app = cfg.app
     workload = ApiWorkload(
         f"api-{name}",
@@ -262,18 +306,7 @@ def _build_region(
     signals = inputs.signals.get(name, RegionalSignals(region=name)).with_load_balancer(
         origin.load_balancer.arn_suffix, origin.target_group.arn_suffix
     )
-    monitoring = RegionalMonitoring(
-        f"monitoring-{name}",
-        RegionalMonitoringArgs(
-            signals=signals,
-            stack=cfg.stack,
-            queues_key_arn=region.keys.arns.queues,
-            error_rate_percent=cfg.observability.api_error_rate_percent,
-            replication_lag_ms=cfg.observability.replication_lag_ms,
-            alarm_emails=list(cfg.observability.alarm_emails),
-        ),
-        opts=in_region,
-    )
+    monitoring = _monitoring(cfg, region, signals)
     return RegionalCompute(
         logs=logs,
         cluster=cluster,
@@ -282,4 +315,92 @@ def _build_region(
         workload=workload,
         monitoring=monitoring,
         signals=signals,
+    )
+
+
+def _api_permissions(region: Region, inputs: ComputeInputs) -> ApiPermissions:
+    """What the API may touch in ``region``: the other tiers' grants and its own keys."""
+    extra = inputs.permissions.get(region.name, ApiPermissions())
+    return ApiPermissions(
+        shard_map_parameter_arns=extra.shard_map_parameter_arns,
+        db_cluster_resource_ids=extra.db_cluster_resource_ids,
+        secret_arns=extra.secret_arns,
+        audit_bucket_arn=extra.audit_bucket_arn,
+        central_queue_arn=extra.central_queue_arn,
+        central_queue_key_arn=extra.central_queue_key_arn,
+        kms_key_arns=[region.keys.arns.audit, region.keys.arns.secrets, *extra.kms_key_arns],
+    )
+
+
+def _build_lambda_region(
+    cfg: StackConfig, region: Region, inputs: ComputeInputs, origin_secret: pulumi.Output[str]
+) -> RegionalCompute:
+    name = region.name
+    app = cfg.app
+    layer = inputs.api_layer_arns.get(name)
+    if layer is None or inputs.shard_map_parameter is None:
+        raise ValueError(f"Lambda mode needs the API layer and the shard-map parameter in {name}")
+    environment: dict[str, pulumi.Input[str]] = {
+        "GDPR_API_JURISDICTION": cfg.jurisdiction,
+        "GDPR_API_REGION": name,
+        "GDPR_API_PRIMARY_REGION": cfg.regions.primary,
+        "GDPR_API_SHARD_MAP": f"ssm:{inputs.shard_map_parameter}",
+        "GDPR_API_DB_AUTH_MODE": "iam",
+        "GDPR_API_DB_USER": app.db_user,
+        "GDPR_API_JWT_ISSUER": app.jwt_issuer,
+        "GDPR_API_JWT_AUDIENCE": app.jwt_audience,
+        **({"GDPR_API_JWT_JWKS_URL": app.jwt_jwks_url} if app.jwt_jwks_url else {}),
+        **inputs.settings.get(name, {}),
+    }
+    function = ApiFunction(
+        f"api-{name}",
+        ApiFunctionArgs(
+            stack=cfg.stack,
+            region=name,
+            jurisdiction=cfg.jurisdiction,
+            role_name=api_role_name(cfg.stack, name),
+            jurisdiction_regions=list(cfg.regions.all),
+            vpc_id=region.network.vpc.id,
+            vpc_cidr=cfg.network.vpc_cidrs[name],
+            database_cidrs=[cfg.network.vpc_cidrs[r] for r in cfg.regions.all],
+            private_subnet_ids=region.network.private_subnet_ids,
+            keys=region.keys.arns,
+            code=api_code(),
+            layer_arn=layer,
+            db_user=app.db_user,
+            environment=environment,
+            origin_secret=origin_secret,
+            api=cfg.compute.api,
+            outbox=cfg.compute.outbox,
+            permissions=_api_permissions(region, inputs),
+            https_egress_cidrs=list(app.https_egress_cidrs),
+        ),
+        opts=pulumi.ResourceOptions(provider=region.provider),
+    )
+    base = inputs.signals.get(name, RegionalSignals(region=name))
+    signals = replace(
+        base,
+        function_names=[
+            *base.function_names,
+            function.function.name,
+            function.outbox_function.name,
+        ],
+    ).with_http_api(function.http_api.id)
+    return RegionalCompute(
+        signals=signals, monitoring=_monitoring(cfg, region, signals), function=function
+    )
+
+
+def _monitoring(cfg: StackConfig, region: Region, signals: RegionalSignals) -> RegionalMonitoring:
+    return RegionalMonitoring(
+        f"monitoring-{region.name}",
+        RegionalMonitoringArgs(
+            signals=signals,
+            stack=cfg.stack,
+            queues_key_arn=region.keys.arns.queues,
+            error_rate_percent=cfg.observability.api_error_rate_percent,
+            replication_lag_ms=cfg.observability.replication_lag_ms,
+            alarm_emails=list(cfg.observability.alarm_emails),
+        ),
+        opts=pulumi.ResourceOptions(provider=region.provider),
     )

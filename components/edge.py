@@ -7,6 +7,11 @@ subnets; its security group admits only CloudFront's origin-facing ranges, so th
 reachable only through CloudFront. Pods are registered into its target group by the load
 balancer controller's TargetGroupBinding.
 
+In Lambda mode (``compute.mode: lambda``) a region's origin is instead its HTTP API
+(``HttpApiOrigin``, see components/api_function.py): a public regional endpoint that
+CloudFront reaches over TLS with a secret header the function checks. The viewer's Host
+is not forwarded there (API Gateway routes by its own host name).
+
 The distribution sets the security headers with a ResponseHeadersPolicy (no Lambda@Edge:
 every header the issue asks for is a static value a headers policy can set), caches
 nothing, and fails read-only paths over from the primary to a secondary region.
@@ -181,12 +186,23 @@ class RegionalOrigin(pulumi.ComponentResource):
 
 
 @dataclass
+class HttpApiOrigin:
+    """A region's API Gateway HTTP API in front of the API function (Lambda mode)."""
+
+    #: ``<id>.execute-api.<region>.amazonaws.com``
+    domain_name: pulumi.Input[str]
+    #: Header CloudFront adds to every origin request, and its secret value.
+    verify_header: str
+    verify_value: pulumi.Input[str]
+
+
+@dataclass
 class EdgeDistributionArgs:
     jurisdiction: str
     primary_region: str
     #: Failover order: the primary first, then the secondaries.
     regions: Sequence[str]
-    origins: Mapping[str, RegionalOrigin]
+    origins: Mapping[str, RegionalOrigin | HttpApiOrigin]
     aliases: Sequence[str]
     #: ACM certificate in us-east-1 for the aliases (TLS 1.2+ needs our own certificate).
     viewer_certificate_arn: str
@@ -285,14 +301,22 @@ class EdgeDistribution(pulumi.ComponentResource):
         )
         # With caching disabled, an all-viewer-headers policy may forward Authorization (a
         # whitelist naming it is rejected with HTTP 400). The viewer's Host goes along too,
-        # so CloudFront checks the origin certificate against the API's own domain name.
+        # so CloudFront checks the origin certificate against the API's own domain name;
+        # except to an HTTP API, which answers 403 to a Host other than its own.
+        to_http_api = any(isinstance(o, HttpApiOrigin) for o in args.origins.values())
+        headers = (
+            aws.cloudfront.OriginRequestPolicyHeadersConfigArgs(
+                header_behavior="allExcept",
+                headers=aws.cloudfront.OriginRequestPolicyHeadersConfigHeadersArgs(items=["Host"]),
+            )
+            if to_http_api
+            else aws.cloudfront.OriginRequestPolicyHeadersConfigArgs(header_behavior="allViewer")
+        )
         self.origin_request_policy = aws.cloudfront.OriginRequestPolicy(
             f"{self._name}-api-requests",
             name=f"gdpr-platform-{args.jurisdiction}-api-requests",
             comment="Forward every viewer header (Authorization, Host) and query string",
-            headers_config=aws.cloudfront.OriginRequestPolicyHeadersConfigArgs(
-                header_behavior="allViewer"
-            ),
+            headers_config=headers,
             cookies_config=aws.cloudfront.OriginRequestPolicyCookiesConfigArgs(
                 cookie_behavior="none"
             ),
@@ -306,6 +330,8 @@ class EdgeDistribution(pulumi.ComponentResource):
         self.vpc_origins = {}
         for region in self._args.regions:
             origin = self._args.origins[region]
+            if not isinstance(origin, RegionalOrigin):
+                continue
             self.vpc_origins[region] = aws.cloudfront.VpcOrigin(
                 f"{self._name}-{region}",
                 vpc_origin_endpoint_config=aws.cloudfront.VpcOriginVpcOriginEndpointConfigArgs(
@@ -322,20 +348,39 @@ class EdgeDistribution(pulumi.ComponentResource):
                 opts=self._child,
             )
 
-    def _create_distribution(self) -> None:
-        args = self._args
-        origins = [
-            aws.cloudfront.DistributionOriginArgs(
+    def _origin(self, region: str) -> aws.cloudfront.DistributionOriginArgs:
+        origin = self._args.origins[region]
+        if isinstance(origin, HttpApiOrigin):
+            return aws.cloudfront.DistributionOriginArgs(
                 origin_id=_origin_id(region),
-                domain_name=args.origins[region].load_balancer.dns_name,
-                vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
-                    vpc_origin_id=self.vpc_origins[region].id,
+                domain_name=origin.domain_name,
+                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                    http_port=80,
+                    https_port=443,
+                    origin_protocol_policy="https-only",
+                    origin_ssl_protocols=["TLSv1.2"],
                     origin_read_timeout=30,
                     origin_keepalive_timeout=5,
                 ),
+                custom_headers=[
+                    aws.cloudfront.DistributionOriginCustomHeaderArgs(
+                        name=origin.verify_header, value=origin.verify_value
+                    )
+                ],
             )
-            for region in args.regions
-        ]
+        return aws.cloudfront.DistributionOriginArgs(
+            origin_id=_origin_id(region),
+            domain_name=origin.load_balancer.dns_name,
+            vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
+                vpc_origin_id=self.vpc_origins[region].id,
+                origin_read_timeout=30,
+                origin_keepalive_timeout=5,
+            ),
+        )
+
+    def _create_distribution(self) -> None:
+        args = self._args
+        origins = [self._origin(region) for region in args.regions]
         # A group has exactly two members: the primary and the first secondary.
         failover = aws.cloudfront.DistributionOriginGroupArgs(
             origin_id=FAILOVER_GROUP_ID,

@@ -78,7 +78,8 @@ PURPOSES: Mapping[str, KeyPurpose] = {
     ),
     "queues": KeyPurpose(
         "SQS queues and SNS topics, including S3 event notifications into them",
-        via_services=("sqs", "sns"),
+        # EventBridge Scheduler: the outbox schedule of Lambda mode.
+        via_services=("sqs", "sns", "scheduler"),
         service_principals=("s3", "sns", "events", "cloudwatch"),
     ),
     "audit": KeyPurpose("S3 audit files", via_services=("s3",)),

@@ -117,6 +117,11 @@ class RegionalSignals:
     queue_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
     dlq_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
     function_names: Sequence[pulumi.Input[str]] = field(default_factory=list)
+    #: Lambda mode: the API's HTTP API, watched instead of a load balancer.
+    http_api_id: pulumi.Input[str] | None = None
+
+    def with_http_api(self, http_api_id: pulumi.Input[str]) -> RegionalSignals:
+        return replace(self, http_api_id=http_api_id)
 
     def with_load_balancer(
         self,
@@ -133,13 +138,14 @@ class RegionalSignals:
 @dataclass
 class _Resolved:
     region: str
-    lb: str
-    tg: str
+    lb: str | None
+    tg: str | None
     db: list[str]
     replicas: list[str]
     queues: list[str]
     dlqs: list[str]
     functions: list[str]
+    api: str | None = None
 
 
 def _resolve(signals: RegionalSignals) -> pulumi.Output[_Resolved]:
@@ -151,6 +157,7 @@ def _resolve(signals: RegionalSignals) -> pulumi.Output[_Resolved]:
         queues=list(signals.queue_names),
         dlqs=list(signals.dlq_names),
         functions=list(signals.function_names),
+        api=signals.http_api_id,
     ).apply(lambda v: _Resolved(region=signals.region, **v))
 
 
@@ -192,9 +199,19 @@ def _widget(title: str, metrics: list[Any], region: str, x: int, y: int) -> dict
     }
 
 
-def region_widgets(signals: _Resolved, y0: int = 0, prefix: str = "") -> list[dict[str, Any]]:
-    """Every widget of one region: API, Aurora, queues, DLQs, Lambda."""
+def _api_rows(signals: _Resolved) -> tuple[list[Any], list[Any]]:
+    """The API's 5xx/requests and latency rows: its load balancer, or its HTTP API."""
     r = signals.region
+    if signals.lb is None and signals.api is not None:
+        errors = [
+            ["AWS/ApiGateway", metric, "ApiId", signals.api, {"stat": "Sum", "region": r}]
+            for metric in ("5xx", "Count")
+        ]
+        latency_ms = [
+            ["AWS/ApiGateway", "Latency", "ApiId", signals.api, {"stat": s, "region": r}]
+            for s in ("p50", "p99")
+        ]
+        return errors, latency_ms
     api_5xx = [
         [
             "AWS/ApplicationELB",
@@ -228,6 +245,13 @@ def region_widgets(signals: _Resolved, y0: int = 0, prefix: str = "") -> list[di
         ]
         for stat in ("p50", "p99")
     ]
+    return api_5xx, latency
+
+
+def region_widgets(signals: _Resolved, y0: int = 0, prefix: str = "") -> list[dict[str, Any]]:
+    """Every widget of one region: API, Aurora, queues, DLQs, Lambda."""
+    r = signals.region
+    api_5xx, latency = _api_rows(signals)
     rows = [
         (f"{prefix}API 5xx and requests", api_5xx),
         (f"{prefix}API latency (s)", latency),
@@ -387,9 +411,8 @@ class RegionalMonitoring(pulumi.ComponentResource):
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
         region = args.signals.region
-        if args.signals.load_balancer_arn_suffix is None:
-            raise ValueError(f"{name}: the signals of {region} name no load balancer to watch")
-        self._load_balancer: pulumi.Input[str] = args.signals.load_balancer_arn_suffix
+        if args.signals.load_balancer_arn_suffix is None and args.signals.http_api_id is None:
+            raise ValueError(f"{name}: the signals of {region} name no load balancer or API")
         self._create_topic()
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
@@ -446,15 +469,40 @@ class RegionalMonitoring(pulumi.ComponentResource):
         args = self._args
         signals = args.signals
 
-        def elb(metric: str) -> aws.cloudwatch.MetricAlarmMetricQueryMetricArgs:
+        lb = signals.load_balancer_arn_suffix
+        dimensions: dict[str, pulumi.Input[str]]
+        if lb is not None:
+            namespace, dimensions, requests = (
+                "AWS/ApplicationELB",
+                {"LoadBalancer": lb},
+                "RequestCount",
+            )
+            errors = [
+                ("target5xx", "HTTPCode_Target_5XX_Count"),
+                ("elb5xx", "HTTPCode_ELB_5XX_Count"),
+            ]
+        else:  # Lambda mode: the HTTP API counts every 5xx, the function's and its own
+            api = signals.http_api_id
+            assert api is not None  # checked in __init__
+            namespace, dimensions, requests = "AWS/ApiGateway", {"ApiId": api}, "Count"
+            errors = [("api5xx", "5xx")]
+
+        def metric(name: str) -> aws.cloudwatch.MetricAlarmMetricQueryMetricArgs:
             return aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                namespace="AWS/ApplicationELB",
-                metric_name=metric,
-                dimensions={"LoadBalancer": self._load_balancer},
+                namespace=namespace,
+                metric_name=name,
+                dimensions=dimensions,
                 period=PERIOD_SECONDS,
                 stat="Sum",
             )
 
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=qid, metric=metric(name), return_data=False
+            )
+            for qid, name in errors
+        ]
+        summed = " + ".join(f"FILL({qid}, 0)" for qid, _ in errors)
         self._alarm(
             "api-5xx-rate",
             alarm_description=(
@@ -466,18 +514,13 @@ class RegionalMonitoring(pulumi.ComponentResource):
             datapoints_to_alarm=2,
             treat_missing_data="notBreaching",
             metric_queries=[
+                *queries,
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="target5xx", metric=elb("HTTPCode_Target_5XX_Count"), return_data=False
-                ),
-                aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="elb5xx", metric=elb("HTTPCode_ELB_5XX_Count"), return_data=False
-                ),
-                aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="requests", metric=elb("RequestCount"), return_data=False
+                    id="requests", metric=metric(requests), return_data=False
                 ),
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
                     id="rate",
-                    expression="100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests",
+                    expression=f"100 * ({summed}) / requests",
                     label="5xx %",
                     return_data=True,
                 ),

@@ -32,7 +32,7 @@ class Built:
     central: CentralHub | CentralHubReference
     audits: Mapping[str, AuditPipeline]
     compute: ComputeTier
-    registry: ImageRegistry
+    registry: ImageRegistry | None
     runner: DeploymentRunner | None
     operations: OperationsPane | None = None
 
@@ -42,6 +42,8 @@ class Output:
     name: str
     description: str
     value: Callable[[Built], Any]
+    #: The compute mode (``eks`` / ``lambda``) whose stacks export it; None: every stack.
+    compute_mode: str | None = None
 
 
 def _hub_database(b: Built) -> Any:
@@ -52,6 +54,12 @@ def _hub_database(b: Built) -> Any:
 
 def _operations(read: Callable[[OperationsPane], Any]) -> Callable[[Built], Any]:
     return lambda b: read(b.operations) if b.operations is not None else None
+
+
+def _per_region(b: Built, read: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """``{region: read(compute)}``; None (not exported) where this compute mode has none."""
+    values = {n: read(c) for n, c in b.compute.regions.items()}
+    return None if any(v is None for v in values.values()) else values
 
 
 OUTPUTS: tuple[Output, ...] = (
@@ -106,23 +114,37 @@ OUTPUTS: tuple[Output, ...] = (
     ),
     Output(
         "eksClusterNames",
-        "{region: EKS cluster name}.",
-        lambda b: {n: c.cluster.cluster_name for n, c in b.compute.regions.items()},
+        "{region: EKS cluster name} (EKS mode).",
+        lambda b: _per_region(b, lambda c: c.cluster and c.cluster.cluster_name),
+        compute_mode="eks",
     ),
     Output(
         "apiRoleArns",
-        "{region: IAM role of the API pods (IRSA)}.",
-        lambda b: {n: c.workload.role.arn for n, c in b.compute.regions.items()},
+        "{region: IAM role of the API pods (IRSA) or, in Lambda mode, of its functions}.",
+        lambda b: {n: c.api_role for n, c in b.compute.regions.items()},
     ),
     Output(
         "originLoadBalancerArns",
-        "{region: internal ALB behind CloudFront}.",
-        lambda b: {n: c.origin.load_balancer.arn for n, c in b.compute.regions.items()},
+        "{region: internal ALB behind CloudFront} (EKS mode).",
+        lambda b: _per_region(b, lambda c: c.origin and c.origin.load_balancer.arn),
+        compute_mode="eks",
+    ),
+    Output(
+        "apiFunctionArns",
+        "{region: the API's Lambda function} (Lambda mode).",
+        lambda b: _per_region(b, lambda c: c.function and c.function.function.arn),
+        compute_mode="lambda",
+    ),
+    Output(
+        "originApiEndpoints",
+        "{region: HTTP API behind CloudFront} (Lambda mode; refuses requests not from it).",
+        lambda b: _per_region(b, lambda c: c.function and c.function.http_api.api_endpoint),
+        compute_mode="lambda",
     ),
     Output(
         "alarmTopicArns",
         "{region: SNS topic of the alarms}.",
-        lambda b: {n: c.monitoring.topic.arn for n, c in b.compute.regions.items()},
+        lambda b: _per_region(b, lambda c: c.monitoring.topic.arn),
     ),
     Output(
         "jurisdictionDashboardName",
@@ -142,7 +164,8 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "imageRepositoryUrls",
         "{region: ECR repository URL}; the image job pushes to the primary's, ECR replicates.",
-        lambda b: b.registry.repository_urls,
+        lambda b: b.registry.repository_urls if b.registry else None,
+        compute_mode="eks",
     ),
     Output(
         "deploymentRunnerProject",

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components import api_function
 from components.audit import AuditPipeline, AuditPipelineArgs
 from components.central import (
     CentralHub,
@@ -83,9 +84,18 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     central = _build_central(cfg, regions[primary], code, layers[primary].arn)
     audits = {name: _build_audit(cfg, r, code, layers[name].arn) for name, r in regions.items()}
     pseudonym_key = _pseudonym_key(cfg, regions)
-    registry = _build_registry(cfg, regions)
     inputs = _compute_inputs(cfg, regions, data, central, audits, pseudonym_key)
-    inputs.releases = _releases(cfg, registry)
+    registry: ImageRegistry | None = None
+    if cfg.compute.is_lambda:
+        api_dependencies = api_function.api_dependencies()
+        inputs.shard_map_parameter = data.parameter_path
+        inputs.api_layer_arns = {
+            name: _api_layer(cfg, r, api_dependencies).arn for name, r in regions.items()
+        }
+    else:
+        # Images exist for the clusters; Lambda mode ships zips and layers.
+        registry = _build_registry(cfg, regions)
+        inputs.releases = _releases(cfg, registry)
     compute = build_compute_tier(cfg, regions, inputs)
     runner = _build_deployer(cfg, regions, compute) if cfg.deployer.enabled else None
     operations = _build_operations(cfg, providers, compute)
@@ -190,12 +200,14 @@ def _build_deployer(
             logs_key_arn=primary.keys.arns.logs,
             database_cidr=cfg.network.vpc_cidrs[primary.name],
             database_port=cfg.database.port,
+            # Lambda mode has no cluster endpoint to reach: the runner then applies the
+            # stack, creates database roles and runs migrations from inside the VPC.
             clusters={
                 name: ClusterEndpoint(
-                    provider=r.provider,
-                    security_group_id=compute.regions[name].cluster.cluster_security_group_id,
+                    provider=r.provider, security_group_id=cluster.cluster_security_group_id
                 )
                 for name, r in regions.items()
+                if (cluster := compute.regions[name].cluster) is not None
             },
         ),
         opts=pulumi.ResourceOptions(provider=primary.provider),
@@ -273,6 +285,21 @@ def _lambda_layer(
         f"lambda-deps-{region.name}",
         layer_name=f"{PROJECT}-{cfg.stack}-deps",
         description="Third-party packages of the platform's Lambda handlers",
+        code=dependencies,
+        compatible_runtimes=[LAMBDA_RUNTIME],
+        compatible_architectures=[LAMBDA_ARCHITECTURE],
+        opts=pulumi.ResourceOptions(provider=region.provider),
+    )
+
+
+def _api_layer(
+    cfg: StackConfig, region: Region, dependencies: pulumi.FileArchive
+) -> aws.lambda_.LayerVersion:
+    """Lambda mode: the API's third-party packages (FastAPI, psycopg, Mangum, ...)."""
+    return aws.lambda_.LayerVersion(
+        f"lambda-api-deps-{region.name}",
+        layer_name=f"{PROJECT}-{cfg.stack}-api-deps",
+        description="Third-party packages of the API and the outbox worker on Lambda",
         code=dependencies,
         compatible_runtimes=[LAMBDA_RUNTIME],
         compatible_architectures=[LAMBDA_ARCHITECTURE],

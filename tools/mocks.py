@@ -144,6 +144,17 @@ _EXTRA_STATE: dict[str, Callable[[str, str, str], dict[str, Any]]] = {
         ),
         "qualifiedArn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}-{suffix}:$LATEST",
     },
+    # Lambda mode: CloudFront's origin is the HTTP API's host; the invoke permission is
+    # scoped to its execution ARN.
+    "aws:apigatewayv2/api:Api": lambda name, suffix, region: {
+        "id": f"{suffix}a1",
+        "apiEndpoint": f"https://{suffix}a1.execute-api.{region}.amazonaws.com",
+        "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{suffix}a1",
+        "arn": f"arn:aws:apigateway:{region}::/apis/{suffix}a1",
+    },
+    "aws:scheduler/schedule:Schedule": lambda name, suffix, region: {
+        "arn": f"arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule/default/{name}-{suffix}",
+    },
     # S3 ARNs name no region; the bucket's id is its name.
     "aws:s3/bucket:Bucket": lambda name, suffix, region: {
         "arn": f"arn:aws:s3:::{name}-{suffix}",

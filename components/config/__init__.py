@@ -15,6 +15,13 @@ from components.config.audit import (
     TransitionStorageClass,
 )
 from components.config.central import CentralConfig, CentralDatabaseConfig, check_single_hub
+from components.config.compute import (
+    ComputeConfig,
+    ComputeMode,
+    LambdaApiConfig,
+    OutboxScheduleConfig,
+    writer_connections,
+)
 from components.config.database import (
     MONITORING_INTERVALS,
     DatabaseConfig,
@@ -59,6 +66,8 @@ __all__ = [
     "AuditLifecycleConfig",
     "CentralConfig",
     "CentralDatabaseConfig",
+    "ComputeConfig",
+    "ComputeMode",
     "ConfigError",
     "ConnectivityMode",
     "CrossAccountConfig",
@@ -68,6 +77,7 @@ __all__ = [
     "EdgeConfig",
     "EksConfig",
     "Environment",
+    "LambdaApiConfig",
     "LambdaWorkerConfig",
     "LogRetentionDays",
     "MasterSecretRotation",
@@ -78,6 +88,7 @@ __all__ = [
     "ObjectLockConfig",
     "ObservabilityConfig",
     "OperationsConfig",
+    "OutboxScheduleConfig",
     "PrivateCidr",
     "ProtectionConfig",
     "ProtectionFloor",
@@ -94,4 +105,5 @@ __all__ = [
     "check_single_hub",
     "load_from_pulumi",
     "parse_config",
+    "writer_connections",
 ]

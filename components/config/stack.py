@@ -12,6 +12,7 @@ from app.shardmap import ShardMap
 from components.config.app import AppConfig, check_app
 from components.config.audit import AuditConfig, check_audit
 from components.config.central import CentralConfig, check_central
+from components.config.compute import ComputeConfig, check_compute
 from components.config.database import DatabaseConfig, check_database
 from components.config.edge import EdgeConfig, check_edge
 from components.config.eks import EksConfig, check_eks
@@ -52,6 +53,7 @@ class _Sections(Model):
     release: ReleaseConfig = ReleaseConfig()
     deployer: DeployerConfig = DeployerConfig()
     operations: OperationsConfig
+    compute: ComputeConfig
 
 
 _TOP_LEVEL = ("jurisdiction", "environment", *_Sections.model_fields)
@@ -146,6 +148,7 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> StackConfig:
     operations = settle_operations(
         environment, jurisdiction, regions.all, regions.allow_adequacy, sections.operations
     )
+    check_compute(sections.compute, regions)
 
     return StackConfig(
         stack=stack,
