@@ -62,6 +62,8 @@ def stack_file(project: Path) -> dict[str, Any]:
     config["gdpr-platform:edge"]["aliases"] = ["api.ca.example.com"]
     config["gdpr-platform:app"]["jwtIssuer"] = "https://auth.ca.example.com/"
     config["gdpr-platform:app"]["jwtJwksUrl"] = "https://auth.ca.example.com/.well-known/jwks.json"
+    deployer = config["gdpr-platform:deployer"]
+    deployer["connectionArn"] = deployer["connectionArn"].replace(":us-east-1:", f":{REGIONS[0]}:")
     return document
 
 
