@@ -99,6 +99,21 @@ def test_the_stack_list_reads_the_new_row_and_stack_file(project: Path) -> None:
     assert {"stack": "ca", "region": REGIONS[0]} in json.loads(listed.stdout)["include"]
 
 
+def test_the_workflows_matrices_carry_the_new_stack_as_a_producer(project: Path) -> None:
+    """What the workflows' stacks jobs write to $GITHUB_OUTPUT: the new stack, no edit there."""
+    listed = run(project, "-m", "tools.stacks", "--github-outputs")
+    assert listed.returncode == 0, listed.stderr
+    outputs = {k: json.loads(v) for k, v in (ln.split("=", 1) for ln in listed.stdout.splitlines())}
+    entry = {"stack": "ca", "region": REGIONS[0]}
+    # Its stack file sets central.host: false, so it deploys after the hub (eu).
+    assert entry in outputs["all"]["include"]
+    assert entry in outputs["producers"]["include"]
+    assert [e["stack"] for e in outputs["hub"]["include"]] == ["eu"]
+    only = run(project, "-m", "tools.stacks", "--github-outputs", "--only", "ca")
+    assert only.returncode == 0, only.stderr
+    assert f'all={{"include":[{json.dumps(entry, separators=(",", ":"))}]}}' in only.stdout
+
+
 def test_the_offline_preview_of_the_new_stack_passes_the_copied_pack(project: Path) -> None:
     preview = run(project, "-m", "tools.preview", "--stack", "ca", "--json")
     assert preview.returncode == 0, preview.stderr[-2000:]
