@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.access_logs import RegionLogBucket, RegionLogBucketArgs
 from components.audit import AuditPipeline, AuditPipelineArgs
 from components.central import (
     CentralHub,
@@ -67,6 +68,8 @@ class Region:
     provider: aws.Provider
     keys: RegionalKeys
     network: RegionalNetwork
+    #: Where the region's load balancers and buckets write access logs.
+    access_logs: RegionLogBucket
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
@@ -114,12 +117,22 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
         ),
         opts=in_region,
     )
+    access_logs = RegionLogBucket(
+        f"access-logs-{region}",
+        RegionLogBucketArgs(
+            region=region,
+            retention_days=cfg.observability.access_log_retention_days,
+            protect=cfg.floor.protect,
+        ),
+        opts=in_region,
+    )
     return Region(
         name=region,
         is_primary=region == cfg.regions.primary,
         provider=provider,
         keys=keys,
         network=network,
+        access_logs=access_logs,
     )
 
 
@@ -264,6 +277,7 @@ def _build_audit(
             jurisdiction=cfg.jurisdiction,
             settings=cfg.audit,
             site=_worker_site(cfg, region, code, layer_arn),
+            access_logs=region.access_logs.log_target(f"audit-{region.name}"),
         ),
         opts=pulumi.ResourceOptions(provider=region.provider),
     )
