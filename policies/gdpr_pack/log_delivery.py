@@ -23,22 +23,36 @@ from .values import as_list, get, is_unknown, known
 S3_LOG_SERVICE = "logging.s3.amazonaws.com"
 ELB_LOG_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 
-#: The Elastic Load Balancing account of each Region opened before August 2022 that a
-#: jurisdiction may use (policies/gdpr_pack/jurisdictions.py), from the page above.
+#: The Elastic Load Balancing account of each commercial Region opened before August 2022,
+#: from the page above ("Regions available before August 2022").
 ELB_ACCOUNT_IDS: dict[str, str] = {
     "us-east-1": "127311923021",
     "us-east-2": "033677994240",
     "us-west-1": "027434742980",
     "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-south-1": "718504428378",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ca-central-1": "985666609251",
     "eu-central-1": "054676820928",
     "eu-west-1": "156460612806",
     "eu-west-2": "652711504416",
     "eu-west-3": "009996457667",
     "eu-south-1": "635631232127",
     "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
 }
-#: Regions opened since August 2022 that a jurisdiction may use: the service principal.
-ELB_SERVICE_PRINCIPAL_REGIONS = frozenset({"eu-south-2", "eu-central-2", "il-central-1"})
+#: Regions opened since August 2022: the service principal. A Region in neither table is
+#: refused rather than guessed.
+ELB_SERVICE_PRINCIPAL_REGIONS = frozenset(
+    {"eu-south-2", "eu-central-2", "il-central-1", "ca-west-1", "ap-south-2", "ap-southeast-4"}
+)
 
 S3_BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
