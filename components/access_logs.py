@@ -34,6 +34,8 @@ class LogTarget:
 
     bucket: pulumi.Output[str]
     prefix: str
+    #: The log bucket's policy: delivery is admitted before logging is switched on.
+    ready: pulumi.Resource
 
 
 @dataclass
@@ -74,7 +76,9 @@ class RegionLogBucket(pulumi.ComponentResource):
 
     def log_target(self, prefix: str) -> LogTarget:
         """A source's place in this bucket: S3 sources under ``s3/<prefix>/``."""
-        return LogTarget(bucket=self.bucket.bucket, prefix=f"{S3_PREFIX}/{prefix}/")
+        return LogTarget(
+            bucket=self.bucket.bucket, prefix=f"{S3_PREFIX}/{prefix}/", ready=self.policy
+        )
 
     def load_balancer_logs(self, prefix: str) -> aws.lb.LoadBalancerAccessLogsArgs:
         """``access_logs`` of a load balancer of this region (ELB appends ``AWSLogs/...``)."""
@@ -202,5 +206,5 @@ def enable_access_logging(
                 partition_date_source="EventTime"
             )
         ),
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[target.ready])),
     )

@@ -57,6 +57,8 @@ def test_every_other_bucket_logs_into_its_own_regions_log_bucket(stack: PreviewR
         assert logging["propertyDependencies"]["targetBucket"] == [target["urn"]]
         assert logging["inputs"]["targetPrefix"].startswith("s3/")
         assert logging["inputs"]["targetPrefix"].endswith("/")
+        [policy] = attached(stack, POLICY, "bucket", target)
+        assert policy["urn"] in logging["dependencies"]
     prefixes = [r["inputs"]["targetPrefix"] for r in of_type(stack, LOGGING)]
     assert len(set(prefixes)) == len(prefixes), "two buckets share a log prefix"
 
