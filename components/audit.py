@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.access_logs import LogTarget, enable_access_logging
 from components.config import AuditConfig
 from components.workers import QueueWorker, QueueWorkerArgs, WorkerSite, deny_insecure_transport
 
@@ -35,6 +36,8 @@ class AuditPipelineArgs:
     #: The region's worker site; its floor also protects the bucket and the institution's
     #: secret: `pulumi destroy` must not drop audit files or the credential that ships them.
     site: WorkerSite
+    #: The region's access-log bucket (components/access_logs.py).
+    access_logs: LogTarget
 
 
 class AuditPipeline(pulumi.ComponentResource):
@@ -80,6 +83,9 @@ class AuditPipeline(pulumi.ComponentResource):
             object_lock_enabled=self._args.settings.object_lock.enabled,
             force_destroy=False,
             opts=pulumi.ResourceOptions(parent=self, protect=self._args.site.protection.protect),
+        )
+        enable_access_logging(
+            f"{self._name}-access-logging", self.bucket.id, self._args.access_logs, self._child
         )
 
     def _create_bucket_controls(self) -> None:

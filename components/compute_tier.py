@@ -243,6 +243,8 @@ def _build_region(
             domain_name=cfg.edge.aliases[0],
             certificate_arn=cfg.edge.origin_certificate_arns.get(name),
             deletion_protection=cfg.floor.deletion_protection,
+            access_logs=region.access_logs.load_balancer_logs(f"origin-{name}"),
+            access_logs_ready=[region.access_logs.policy],
         ),
         opts=in_region,
     )

@@ -62,6 +62,10 @@ class RegionalOriginArgs:
     #: A certificate to use; else the region's newest issued ACM certificate for the domain.
     certificate_arn: str | None = None
     deletion_protection: bool = True
+    #: ``access_logs`` into the region's log bucket (``RegionLogBucket.load_balancer_logs``).
+    access_logs: aws.lb.LoadBalancerAccessLogsArgs | None = None
+    #: What must exist first: ELB checks its write permission when logging is switched on.
+    access_logs_ready: Sequence[pulumi.Resource] = ()
 
 
 class RegionalOrigin(pulumi.ComponentResource):
@@ -132,7 +136,8 @@ class RegionalOrigin(pulumi.ComponentResource):
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
             idle_timeout=60,
-            opts=child,
+            access_logs=args.access_logs,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.access_logs_ready)),
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-api",

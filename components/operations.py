@@ -28,6 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.access_logs import LogTarget, enable_access_logging
 from components.audit import audit_bucket_policy
 from components.config import OperationsConfig, ProtectionFloor
 from components.keys import KeyPurpose, key_policy
@@ -173,6 +174,8 @@ class OperationsPaneArgs:
     protection: ProtectionFloor
     #: {region: alarm topic}; Trusted Advisor events go to one of them.
     alarm_topic_arns: Mapping[str, pulumi.Input[str]]
+    #: The primary's access-log bucket (components/access_logs.py).
+    access_logs: LogTarget
     #: As the audit buckets: COMPLIANCE object lock for as long as the history is kept.
     object_lock: bool = False
 
@@ -275,6 +278,9 @@ class OperationsPane(pulumi.ComponentResource):
             force_destroy=False,
             tags=_INTERNAL,
             opts=self._in(args.primary, protect=args.protection.protect),
+        )
+        enable_access_logging(
+            f"{self._name}-access-logging", self.bucket.id, args.access_logs, here
         )
         bucket = self.bucket.id
         aws.s3.BucketOwnershipControls(

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import api_function
+from components.access_logs import LogTarget, RegionLogBucket, RegionLogBucketArgs
 from components.audit import AuditPipeline, AuditPipelineArgs
 from components.central import (
     CentralHub,
@@ -69,6 +70,8 @@ class Region:
     provider: aws.Provider
     keys: RegionalKeys
     network: RegionalNetwork
+    #: Where the region's load balancers and buckets write access logs.
+    access_logs: RegionLogBucket
 
 
 def build(cfg: StackConfig) -> dict[str, Any]:
@@ -98,14 +101,19 @@ def build(cfg: StackConfig) -> dict[str, Any]:
         inputs.releases = _releases(cfg, registry)
     compute = build_compute_tier(cfg, regions, inputs)
     runner = _build_deployer(cfg, regions, compute) if cfg.deployer.enabled else None
-    operations = _build_operations(cfg, providers, compute)
+    operations = _build_operations(
+        cfg, providers, compute, regions[primary].access_logs.log_target("operations")
+    )
     return stack_outputs(
         Built(cfg, regions, data, central, audits, compute, registry, runner, operations)
     )
 
 
 def _build_operations(
-    cfg: StackConfig, providers: Mapping[str, aws.Provider], compute: ComputeTier
+    cfg: StackConfig,
+    providers: Mapping[str, aws.Provider],
+    compute: ComputeTier,
+    access_logs: LogTarget,
 ) -> OperationsPane | None:
     """The operations pane (on by default in production), its home the primary region."""
     if not cfg.operations.on:
@@ -120,6 +128,7 @@ def _build_operations(
             protection=cfg.floor,
             alarm_topic_arns={n: c.monitoring.topic.arn for n, c in compute.regions.items()},
             object_lock=cfg.audit.object_lock.enabled,
+            access_logs=access_logs,
         ),
         opts=pulumi.ResourceOptions(provider=providers[cfg.regions.primary]),
     )
@@ -149,12 +158,22 @@ def _build_region(cfg: StackConfig, region: str, provider: aws.Provider) -> Regi
         ),
         opts=in_region,
     )
+    access_logs = RegionLogBucket(
+        f"access-logs-{region}",
+        RegionLogBucketArgs(
+            region=region,
+            retention_days=cfg.observability.access_log_retention_days,
+            protect=cfg.floor.protect,
+        ),
+        opts=in_region,
+    )
     return Region(
         name=region,
         is_primary=region == cfg.regions.primary,
         provider=provider,
         keys=keys,
         network=network,
+        access_logs=access_logs,
     )
 
 
@@ -316,6 +335,7 @@ def _build_audit(
             jurisdiction=cfg.jurisdiction,
             settings=cfg.audit,
             site=_worker_site(cfg, region, code, layer_arn),
+            access_logs=region.access_logs.log_target(f"audit-{region.name}"),
         ),
         opts=pulumi.ResourceOptions(provider=region.provider),
     )

@@ -16,6 +16,8 @@ class ObservabilityConfig(Model):
     replication_lag_ms: int = Field(default=2_000, ge=100)
     #: E-mail addresses subscribed to the alarm topic (confirmed by their owners).
     alarm_emails: tuple[NonEmpty, ...] = ()
+    #: Days the region's access-log bucket keeps ALB and S3 access logs (client IPs).
+    access_log_retention_days: int = Field(default=365, ge=1)
 
 
 def check_observability(environment: Environment, observability: ObservabilityConfig) -> None:

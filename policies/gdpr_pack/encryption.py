@@ -13,6 +13,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from .context import ResourceView, StackView
+from .log_delivery import SSE_S3, is_access_log_bucket, refers_to
 from .rule import Rule, each
 from .values import as_list, get, is_aws_managed_key, is_unknown, known, truthy
 
@@ -254,13 +255,31 @@ def _sse_rules_problems(what: str, rules: Any) -> list[str]:
     return problems
 
 
-def check_sse_config(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
-    return _sse_rules_problems(f"bucket encryption {res.name!r}", res.props.get("rules"))
+def _sse_s3_only(rules: Any) -> bool:
+    rules = as_list(known(rules, "rules"))
+    return bool(rules) and all(
+        get(r, "applyServerSideEncryptionByDefault", "sseAlgorithm") == SSE_S3 for r in rules
+    )
+
+
+def check_sse_config(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    log_buckets = [b for b in stack.of_type(S3_BUCKET) if is_access_log_bucket(stack, b)]
+
+    def one(res: ResourceView) -> Iterator[tuple[str, str]]:
+        rules = res.props.get("rules")
+        for_log_bucket = any(refers_to(res, "bucket", b) for b in log_buckets)
+        if for_log_bucket and _sse_s3_only(rules):
+            return  # log delivery supports SSE-S3 only (policies/gdpr_pack/log_delivery.py)
+        for p in _sse_rules_problems(f"bucket encryption {res.name!r}", rules):
+            yield res.urn, p
+
+    return each(stack.of_type(S3_SSE), one)
 
 
 S3_SSE_CONFIG = Rule(
     name="aws-s3-bucketserversideencryptionconfiguration-require-cmk",
-    description="S3 default encryption is SSE-KMS with a customer-managed key.",
+    description="S3 default encryption is SSE-KMS with a customer-managed key (an access-log "
+    "bucket that only log delivery writes: SSE-S3, the only encryption log delivery supports).",
     group=GROUP,
     severity=Severity.HIGH,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -268,7 +287,7 @@ S3_SSE_CONFIG = Rule(
     "kms_master_key_id to the region's key",
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
     types=frozenset({S3_SSE}),
-    resource_check=check_sse_config,
+    stack_check=check_sse_config,
     checkov=("CKV_AWS_145",),
     security_hub=("S3.17",),
 )

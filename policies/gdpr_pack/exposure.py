@@ -11,8 +11,9 @@ from pulumi_policy import EnforcementLevel, Severity
 from .baseline import PAB_FLAGS, RDS_INSTANCES
 from .context import ResourceView, StackView
 from .coverage_types import COVERAGE_TYPES
+from .log_delivery import BUCKET_LOGGING, LOAD_BALANCERS, S3_BUCKET, is_log_target, refers_to
 from .rule import Rule, each
-from .values import as_list, get, is_unknown, known, truthy
+from .values import as_list, get, known, truthy
 
 GROUP = "baseline"
 ADVISORY = EnforcementLevel.ADVISORY
@@ -159,32 +160,15 @@ SECRET_PUBLIC = Rule(
 
 # -- access logging ----------------------------------------------------------------------
 
-S3_BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-
-
-def _refers_to(stack: StackView, res: ResourceView, prop: str, bucket: ResourceView) -> bool:
-    value = get(res.props, *prop.split("."))
-    top = prop.split(".", 1)[0]
-    if bucket.urn in res.property_dependencies.get(top, []):
-        return True
-    name = bucket.props.get("bucket")
-    return value is not None and not is_unknown(value) and value == name
-
 
 def check_bucket_logging(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     loggings = stack.of_type(*BUCKET_LOGGING)
-    balancers = stack.of_type(*LOAD_BALANCERS)
 
     def one(bucket: ResourceView) -> Iterator[tuple[str, str]]:
-        if any(_refers_to(stack, lg, "bucket", bucket) for lg in loggings):
+        if any(refers_to(lg, "bucket", bucket) for lg in loggings):
             return
         # A log bucket does not log itself (it would log its own log writes).
-        is_target = any(_refers_to(stack, lg, "targetBucket", bucket) for lg in loggings) or any(
-            _refers_to(stack, lb, "accessLogs.bucket", bucket) for lb in balancers
-        )
-        if not is_target:
+        if not is_log_target(stack, bucket):
             yield bucket.urn, f"bucket {bucket.name!r} has no server access logging"
 
     return each(stack.of_type(S3_BUCKET), one)

@@ -41,6 +41,11 @@ def own_key(result: PreviewResult, record: ResourceRecord, key_arn: Any, purpose
     assert key_arn == result.outputs["kmsKeyArns"][record["region"]][purpose], where
 
 
+def audit_buckets(result: PreviewResult) -> list[ResourceRecord]:
+    """The audit pipelines' buckets (the access-log buckets: tests/infra/test_access_logs.py)."""
+    return [r for r in of_type(result, BUCKET) if PIPELINE in (r["parent"] or "")]
+
+
 def attached_to(result: PreviewResult, type_token: str, bucket: ResourceRecord) -> ResourceRecord:
     """The one ``type_token`` sub-resource whose ``bucket`` input comes from ``bucket``."""
     [record] = [
@@ -62,8 +67,8 @@ def test_every_queue_is_encrypted_with_its_regions_queues_key(stack: PreviewResu
         assert queue["inputs"].get("sqsManagedSseEnabled") is not True
 
 
-def test_every_bucket_is_encrypted_with_its_regions_audit_key(stack: PreviewResult) -> None:
-    buckets = [b for b in audit_only(of_type(stack, BUCKET)) if "gdpr-platform:audit:" in b["urn"]]
+def test_every_audit_bucket_is_encrypted_with_its_regions_audit_key(stack: PreviewResult) -> None:
+    buckets = audit_buckets(stack)
     assert len(buckets) == len(stack.config.regions.all)
     for bucket in buckets:
         sse = attached_to(stack, SSE, bucket)
@@ -113,7 +118,7 @@ def test_an_audit_pipeline_in_every_region(stack: PreviewResult) -> None:
 
 def test_audit_files_keep_the_stack_classification(stack: PreviewResult) -> None:
     # Audit PDFs are personal data: unlike the hub, no "pseudonymized" label here.
-    bucket = audit_only(of_type(stack, BUCKET))[0]
+    bucket = audit_buckets(stack)[0]
     assert bucket["inputs"]["tags"]["data-classification"] == "personal"
 
 
@@ -121,7 +126,7 @@ def test_audit_files_keep_the_stack_classification(stack: PreviewResult) -> None
 
 
 def test_bucket_is_versioned_private_and_owner_enforced(stack: PreviewResult) -> None:
-    for bucket in audit_only(of_type(stack, BUCKET)):
+    for bucket in audit_buckets(stack):
         versioning = attached_to(stack, "aws:s3/bucketVersioning:BucketVersioning", bucket)
         assert versioning["inputs"]["versioningConfiguration"]["status"] == "Enabled"
         block = attached_to(stack, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)
@@ -141,7 +146,7 @@ def test_bucket_is_versioned_private_and_owner_enforced(stack: PreviewResult) ->
 
 
 def test_bucket_policy_denies_plain_http_and_foreign_encryption(stack: PreviewResult) -> None:
-    for bucket in audit_only(of_type(stack, BUCKET)):
+    for bucket in audit_buckets(stack):
         doc = policy_doc(attached_to(stack, "aws:s3/bucketPolicy:BucketPolicy", bucket))
         denies = [s for s in doc["Statement"] if s["Effect"] == "Deny"]
         assert len(denies) == len(doc["Statement"])
@@ -172,7 +177,7 @@ def test_object_lock_and_lifecycle_follow_the_stack_files(
     # eu enables compliance-mode object lock, us does not.
     assert eu.config.audit.object_lock.enabled
     assert not us.config.audit.object_lock.enabled
-    for bucket in audit_only(of_type(eu, BUCKET)):
+    for bucket in audit_buckets(eu):
         assert bucket["inputs"]["objectLockEnabled"] is True
         lock = attached_to(eu, OBJECT_LOCK, bucket)
         retention = lock["inputs"]["rule"]["defaultRetention"]
@@ -181,10 +186,10 @@ def test_object_lock_and_lifecycle_follow_the_stack_files(
             "days": eu.config.audit.object_lock.retention_days,
         }
     assert audit_only(of_type(us, OBJECT_LOCK)) == []
-    assert all(b["inputs"]["objectLockEnabled"] is False for b in audit_only(of_type(us, BUCKET)))
+    assert all(b["inputs"]["objectLockEnabled"] is False for b in audit_buckets(us))
     for result in (eu, us):
         life = result.config.audit.lifecycle
-        for bucket in audit_only(of_type(result, BUCKET)):
+        for bucket in audit_buckets(result):
             [rule] = attached_to(result, LIFECYCLE, bucket)["inputs"]["rules"]
             assert rule["status"] == "Enabled"
             assert rule["transitions"] == [
@@ -212,7 +217,7 @@ def test_object_lock_and_lifecycle_toggle_with_config(
             "audit.lifecycle.noncurrentExpirationDays": 9,
         },
     )
-    buckets = audit_only(of_type(locked, BUCKET))
+    buckets = audit_buckets(locked)
     assert len(audit_only(of_type(locked, OBJECT_LOCK))) == len(buckets) == 2
     for bucket in buckets:
         assert bucket["inputs"]["objectLockEnabled"] is True
@@ -227,9 +232,7 @@ def test_object_lock_and_lifecycle_toggle_with_config(
 def test_object_lock_can_be_switched_off(preview_with: Callable[..., PreviewResult]) -> None:
     unlocked = preview_with("eu", **{"audit.objectLock.enabled": False})
     assert audit_only(of_type(unlocked, OBJECT_LOCK)) == []
-    assert all(
-        b["inputs"]["objectLockEnabled"] is False for b in audit_only(of_type(unlocked, BUCKET))
-    )
+    assert all(b["inputs"]["objectLockEnabled"] is False for b in audit_buckets(unlocked))
 
 
 # --- notifications, queue, shipper ------------------------------------------------------------

@@ -77,7 +77,12 @@ def assert_protected(result: PreviewResult) -> None:
         assert bucket["inputs"]["forceDestroy"] is False, bucket["urn"]
         # Object lock where the stack enables it (turning it on replaces the bucket, and
         # COMPLIANCE mode is for ever: a decision of the stack file, not of the floor).
-        expected_lock = result.config.audit.object_lock.enabled
+        # Audit and operations buckets (the pane's history follows the audit buckets): S3
+        # delivers no server access logs into a bucket with a default object-lock retention,
+        # so the access-log buckets never have one.
+        parent = bucket["parent"] or ""
+        locks = ("gdpr-platform:audit:AuditPipeline", "gdpr-platform:operations:OperationsPane")
+        expected_lock = result.config.audit.object_lock.enabled and any(t in parent for t in locks)
         assert bucket["inputs"].get("objectLockEnabled", False) is expected_lock
     for cluster in of_type(result, "eks:index:Cluster"):
         assert cluster["inputs"]["deletionProtection"] is True, cluster["urn"]

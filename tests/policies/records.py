@@ -7,11 +7,13 @@ engine would send them, the provider as ``<urn>::<id>``, property dependencies b
 from __future__ import annotations
 
 import copy
+import json
 import pathlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policies.gdpr_pack.log_delivery import S3_LOG_SERVICE, elb_log_principal
 from policies.gdpr_pack.residency import CACHING_DISABLED
 from policies.gdpr_pack.taggable import is_taggable
 
@@ -146,6 +148,37 @@ class Stack:
 
 
 DELETE = object()
+
+
+def log_policy(bucket: str, region: str) -> str:
+    """An access-log bucket's policy: TLS only; ALB and S3 log delivery may put objects."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": elb_log_principal(region),
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/alb/AWSLogs/{ACCOUNT}/*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": S3_LOG_SERVICE},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/s3/*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+                },
+            ],
+        }
+    )
 
 
 def compliant_stack(stack: str = "eu") -> Stack:
@@ -331,6 +364,13 @@ def compliant_stack(stack: str = "eu") -> Stack:
     for bucket, region in buckets:
         name = f"{bucket}-{stack}"
         k = key if region == primary else key2
+        # Log delivery supports SSE-S3 only; the bucket admits nothing but log delivery.
+        is_log = bucket.startswith("access-logs")
+        sse: dict[str, object] = (
+            {"sseAlgorithm": "AES256"}
+            if is_log
+            else {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": k}
+        )
         s.add("aws:s3/bucket:Bucket", bucket, {"bucket": name}, region=region)
         s.add(
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -339,11 +379,8 @@ def compliant_stack(stack: str = "eu") -> Stack:
                 "bucket": name,
                 "rules": [
                     {
-                        "applyServerSideEncryptionByDefault": {
-                            "sseAlgorithm": "aws:kms",
-                            "kmsMasterKeyId": k,
-                        },
-                        "bucketKeyEnabled": True,
+                        "applyServerSideEncryptionByDefault": sse,
+                        "bucketKeyEnabled": not is_log,
                     }
                 ],
             },
@@ -366,7 +403,7 @@ def compliant_stack(stack: str = "eu") -> Stack:
         s.add(
             "aws:s3/bucketPolicy:BucketPolicy",
             f"{bucket}-tls",
-            {"bucket": name, "policy": deny_http},
+            {"bucket": name, "policy": log_policy(name, region) if is_log else deny_http},
             region=region,
             deps={"bucket": [bucket]},
         )

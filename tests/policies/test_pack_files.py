@@ -14,14 +14,10 @@ from policies.gdpr_pack.taggable_types import PULUMI_AWS_VERSION
 from tests.policies.records import PACK_DIR, ROOT
 from tools.policy_client import load_policy_config
 
+
 #: Access logging is disabled in production until the program writes access logs (its load
 #: balancers and audit buckets do not yet, and the preview must stay at 0 violations); once
 #: it does, both configs raise these to mandatory and this set goes.
-DISABLED_UNTIL_THE_PROGRAM_LOGS = frozenset(
-    {"aws-s3-bucket-enable-access-logging", "aws-lb-loadbalancer-enable-access-logs"}
-)
-
-
 def test_pack_config_matches_the_rules() -> None:
     config = load_policy_config(PACK_DIR / "config" / "pack.json")
     assert set(config) <= set(BY_NAME)
@@ -29,9 +25,7 @@ def test_pack_config_matches_the_rules() -> None:
         entry = config.get(rule.name, {"properties": {}})
         # One config for every stack: the jurisdiction is the stack's name (its URN).
         assert "jurisdiction" not in entry.get("properties", {}), rule.name
-        if rule.name in DISABLED_UNTIL_THE_PROGRAM_LOGS:
-            assert entry["enforcementLevel"] == "disabled", rule.name
-        elif rule.group == "baseline":  # both stacks are production
+        if rule.group == "baseline":  # both stacks are production
             assert entry["enforcementLevel"] == "mandatory", rule.name
 
 

@@ -6,11 +6,13 @@ thing in it and asserts the exact violation that results, and nothing else.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
+from policies.gdpr_pack.log_delivery import elb_log_principal
 from policies.gdpr_pack.pack import BY_NAME
 from tests.policies.records import (
     DELETE,
@@ -69,6 +71,20 @@ def _deps(name: str, deps: dict[str, list[str]]) -> Callable[[Stack], Stack]:
     )
 
 
+def _grant_put(s: Stack, policy: str, principal: object) -> Stack:
+    doc = json.loads(s.get(policy)["inputs"]["policy"])
+    doc["Statement"].append(
+        {"Effect": "Allow", "Principal": principal, "Action": "s3:PutObject", "Resource": "*"}
+    )
+    return s.set(policy, "policy", json.dumps(doc))
+
+
+def _elb_service_principal(s: Stack) -> Stack:
+    doc = json.loads(s.get("access-logs-tls")["inputs"]["policy"])
+    doc["Statement"][1]["Principal"] = elb_log_principal("eu-south-2")
+    return s.set("access-logs-tls", "policy", json.dumps(doc))
+
+
 def _then(*steps: Callable[[Stack], Stack]) -> Callable[[Stack], Stack]:
     def run(s: Stack) -> Stack:
         for step in steps:
@@ -78,6 +94,7 @@ def _then(*steps: Callable[[Stack], Stack]) -> Callable[[Stack], Stack]:
     return run
 
 
+S3_LOGS = "aws-s3-bucket-enable-access-logging"
 REGION = "aws-resource-require-region-in-jurisdiction"
 RDS_REPL = "aws-rds-cluster-require-replication-in-jurisdiction"
 S3_REPL = "aws-s3-bucketreplicationconfig-require-destination-in-jurisdiction"
@@ -413,6 +430,29 @@ ENCRYPTION = [
         "aws-s3-bucketserversideencryptionconfiguration-require-cmk",
         "audit-sse",
         "bucket encryption 'audit-sse' rule 0 uses sseAlgorithm 'AES256', not aws:kms",
+    ),
+    Case(
+        "s3-log-bucket-sse-s3-writable-by-another-principal",
+        lambda s: _grant_put(s, "access-logs-tls", {"AWS": arn("iam", "", "role/api")}),
+        "aws-s3-bucketserversideencryptionconfiguration-require-cmk",
+        "access-logs-sse",
+        "bucket encryption 'access-logs-sse' rule 0 uses sseAlgorithm 'AES256', not aws:kms",
+    ),
+    Case(
+        "s3-sse-s3-on-a-bucket-nothing-logs-to",
+        _remove("audit-replica-logging"),
+        "aws-s3-bucketserversideencryptionconfiguration-require-cmk",
+        "access-logs-replica-sse",
+        "bucket encryption 'access-logs-replica-sse' rule 0 uses sseAlgorithm 'AES256', not "
+        "aws:kms",
+        also=(
+            (S3_LOGS, "audit-replica", "bucket 'audit-replica' has no server access logging"),
+            (
+                S3_LOGS,
+                "access-logs-replica",
+                "bucket 'access-logs-replica' has no server access logging",
+            ),
+        ),
     ),
     Case(
         "s3-bucket-without-encryption",
@@ -754,6 +794,7 @@ PASSING = {
         _set("edge", "orderedCacheBehaviors.0.cachePolicyId", "api-no-cache-id"),
         _deps("edge", {"orderedCacheBehaviors": ["api-no-cache"]}),
     ),
+    "log-bucket-for-a-region-with-the-elb-service-principal": _elb_service_principal,
     "asymmetric-key-without-rotation": _then(
         _set("db-key", "customerMasterKeySpec", "RSA_2048"),
         _set("db-key", "enableKeyRotation", False),

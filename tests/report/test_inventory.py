@@ -13,7 +13,7 @@ import pytest
 
 from tests.infra.conftest import set_key, stack_file
 from tools.preview import PROJECT_DIR, PreviewResult
-from tools.residency_report.extract import PERSONAL_CLASSES, STORE_KINDS
+from tools.residency_report.extract import PERSONAL_CLASSES, SSE_S3_KEY, STORE_KINDS
 
 STACKS = ["eu", "us"]
 
@@ -32,6 +32,17 @@ def _tagged_stores(resources: Iterable[Mapping[str, Any]]) -> dict[str, str | No
     }
 
 
+def _log_targets(resources: Iterable[Mapping[str, Any]]) -> set[str]:
+    """URNs of the buckets access logs are delivered to (ALB and S3 server access logs)."""
+    return {
+        urn
+        for r in resources
+        if r["type"] in ("aws:s3/bucketLogging:BucketLogging", "aws:lb/loadBalancer:LoadBalancer")
+        for prop in ("targetBucket", "accessLogs")
+        for urn in r["propertyDependencies"].get(prop, [])
+    }
+
+
 @pytest.mark.parametrize("name", STACKS)
 def test_stores_are_the_previews_personal_data_resources(
     name: str,
@@ -43,7 +54,15 @@ def test_stores_are_the_previews_personal_data_resources(
     result, report = _pick(name, eu_checked, us_checked), _pick(name, eu_report, us_report)
     assert {s["urn"]: s["region"] for s in report["stores"]} == _tagged_stores(result.resources)
     by_urn = {r["urn"]: r for r in result.resources}
+    log_buckets = _log_targets(result.resources)
+    assert log_buckets <= set(by_urn)
+    assert len(log_buckets) == len(result.config.regions.all)
     for store in report["stores"]:
+        if store["urn"] in log_buckets:
+            # Log delivery supports SSE-S3 only: named as such, never as a CMK.
+            assert store["kms_key"] is None, store
+            assert store["kms_key_name"] == SSE_S3_KEY, store
+            continue
         # Every store names a key, and the key is the preview's KMS key of the same region.
         assert store["kms_key_region"] == store["region"], store["name"]
         key_urns = [

@@ -203,6 +203,22 @@ def _bucket_parts(records: Records, bucket: ResourceRecord, *types: str) -> list
     ]
 
 
+#: How a store encrypted with S3-managed keys (no KMS key) names its key.
+SSE_S3_KEY = "SSE-S3 (S3-managed key)"
+
+
+def _sse_s3(records: Records, bucket: ResourceRecord) -> bool:
+    rules = [
+        rule
+        for sse in _bucket_parts(records, bucket, S3_SSE)
+        for rule in sse["inputs"].get("rules") or []
+    ]
+    algorithms = {
+        (r.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") for r in rules
+    }
+    return algorithms == {"AES256"}
+
+
 def _protected(record: ResourceRecord) -> bool:
     options = record.get("options") or {}
     return bool(options.get("protect"))
@@ -274,6 +290,8 @@ def _store(records: Records, record: ResourceRecord) -> Store:
         if inputs.get("skipDestroy") is True:
             protection.append("kept on stack deletion")
     key_arn, key_name, key_region = _key_of(records, key_source, key_prop, key_value)
+    if t == BUCKET and _sse_s3(records, record):
+        key_name = SSE_S3_KEY  # access-log buckets: log delivery supports no other key
     return _finish(record, kind, key_arn, key_name, key_region, retention, backups, protection)
 
 
