@@ -22,6 +22,10 @@ DISABLED_UNTIL_THE_PROGRAM_LOGS = frozenset(
     {"aws-s3-bucket-enable-access-logging", "aws-lb-loadbalancer-enable-access-logs"}
 )
 
+#: Baseline rules newer than the production config: advisory until pack.json raises them
+#: (the program already logs its HTTP API stages), never configured below mandatory.
+NOT_YET_IN_THE_CONFIG = frozenset({"aws-apigatewayv2-stage-enable-access-logs"})
+
 
 def test_pack_config_matches_the_rules() -> None:
     config = load_policy_config(PACK_DIR / "config" / "pack.json")
@@ -30,7 +34,9 @@ def test_pack_config_matches_the_rules() -> None:
         entry = config.get(rule.name, {"properties": {}})
         # One config for every stack: the jurisdiction is the stack's name (its URN).
         assert "jurisdiction" not in entry.get("properties", {}), rule.name
-        if rule.name in DISABLED_UNTIL_THE_PROGRAM_LOGS:
+        if rule.name in NOT_YET_IN_THE_CONFIG:
+            assert entry.get("enforcementLevel", "mandatory") == "mandatory", rule.name
+        elif rule.name in DISABLED_UNTIL_THE_PROGRAM_LOGS:
             assert entry["enforcementLevel"] == "disabled", rule.name
         elif rule.group == "baseline":  # both stacks are production
             assert entry["enforcementLevel"] == "mandatory", rule.name
