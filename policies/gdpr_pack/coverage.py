@@ -178,7 +178,6 @@ EXCLUSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
                 "aws:resiliencehub/v2Service:V2Service",
                 "aws:resiliencehub/v2System:V2System",
                 "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
-                "aws:scheduler/schedule:Schedule",
                 "aws:securityhub/connectorV2:ConnectorV2",
                 "aws:sfn/activity:Activity",
                 "aws:synthetics/canary:Canary",

@@ -198,6 +198,14 @@ SNS = _key_rule(
     ("CKV_AWS_26",),
     ("SNS.1",),
 )
+SCHEDULE = _key_rule(
+    "aws-scheduler-schedule-require-cmk",
+    "aws:scheduler/schedule:Schedule",
+    "kmsKeyArn",
+    "EventBridge Scheduler schedule",
+    "https://docs.aws.amazon.com/scheduler/latest/UserGuide/encryption-rest.html",
+    ("CKV_AWS_297",),
+)
 LOG_GROUP = _key_rule(
     "aws-cloudwatch-loggroup-require-cmk",
     "aws:cloudwatch/logGroup:LogGroup",
@@ -601,12 +609,27 @@ HTTPS_VIEWER_POLICIES = ("https-only", "redirect-to-https")
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 
 
+#: What CloudFront may offer an origin; SSLv3, TLSv1 and TLSv1.1 are deprecated.
+ORIGIN_TLS = frozenset({"TLSv1.2"})
+
+
+def _origin_tls(label: str, protocols: Any, path: str) -> list[str]:
+    offered = [str(p) for p in as_list(known(protocols, path))]
+    weak = sorted(set(offered) - ORIGIN_TLS)
+    if not offered:
+        return [f"{label} names no origin TLS protocols ({path} is empty)"]
+    if weak:
+        return [f"{label} may be reached over {', '.join(weak)}; allow only TLSv1.2"]
+    return []
+
+
 def check_cloudfront_https(res: ResourceView, config: Mapping[str, Any]) -> list[str]:
     if res.type == VPC_ORIGIN:
         policy = get(res.props, "vpcOriginEndpointConfig", "originProtocolPolicy")
         if known(policy, "vpcOriginEndpointConfig", "originProtocolPolicy") != "https-only":
             return [f"VPC origin {res.name!r} is reached without HTTPS only ({policy!r})"]
-        return []
+        path = ("vpcOriginEndpointConfig", "originSslProtocols", "items")
+        return _origin_tls(f"VPC origin {res.name!r}", get(res.props, *path), ".".join(path))
     what = f"distribution {res.name!r}"
     problems = []
     behaviors = [("default", res.props.get("defaultCacheBehavior"))]
@@ -618,10 +641,12 @@ def check_cloudfront_https(res: ResourceView, config: Mapping[str, Any]) -> list
             problems.append(f"{what} behaviour {label!r} allows viewers over HTTP ({policy!r})")
     for origin in as_list(known(res.props.get("origins"), "origins")):
         custom = get(origin, "customOriginConfig")
-        if custom is not None and get(custom, "originProtocolPolicy") != "https-only":
-            problems.append(
-                f"{what} origin {get(origin, 'originId')!r} is reached without HTTPS only"
-            )
+        if custom is None:
+            continue
+        label = f"{what} origin {get(origin, 'originId')!r}"
+        if get(custom, "originProtocolPolicy") != "https-only":
+            problems.append(f"{label} is reached without HTTPS only")
+        problems += _origin_tls(label, get(custom, "originSslProtocols"), "originSslProtocols")
     minimum = get(res.props, "viewerCertificate", "minimumProtocolVersion")
     if truthy(get(res.props, "viewerCertificate", "cloudfrontDefaultCertificate")) is False and (
         minimum is not None and not str(minimum).startswith("TLSv1.2")
@@ -632,17 +657,19 @@ def check_cloudfront_https(res: ResourceView, config: Mapping[str, Any]) -> list
 
 CLOUDFRONT_HTTPS = Rule(
     name="aws-cloudfront-distribution-require-https",
-    description="CloudFront speaks HTTPS only, to viewers (TLS 1.2+) and to custom origins.",
+    description="CloudFront speaks HTTPS only, to viewers (TLS 1.2+) and to custom and VPC "
+    "origins (TLSv1.2 only).",
     group=GROUP,
     severity=Severity.HIGH,
     enforcement_level=EnforcementLevel.MANDATORY,
     fix="set viewer_protocol_policy='redirect-to-https' (or https-only) on every behaviour, "
-    "origin_protocol_policy='https-only' and minimum_protocol_version='TLSv1.2_2021'",
+    "origin_protocol_policy='https-only', origin_ssl_protocols=['TLSv1.2'] and "
+    "minimum_protocol_version='TLSv1.2_2021'",
     url="https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https.html",
     types=frozenset({"aws:cloudfront/distribution:Distribution", VPC_ORIGIN}),
     resource_check=check_cloudfront_https,
     checkov=("CKV_AWS_34",),
-    security_hub=("CloudFront.3", "CloudFront.9"),
+    security_hub=("CloudFront.3", "CloudFront.9", "CloudFront.10"),
 )
 
 
@@ -653,6 +680,7 @@ RULES: list[Rule] = [
     SECRET,
     SQS,
     SNS,
+    SCHEDULE,
     LOG_GROUP,
     LAMBDA_ENV,
     S3_SSE_CONFIG,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
+    api_gateway,
     baseline,
     encryption,
     exposure,
@@ -22,7 +23,7 @@ GROUPS: dict[str, list[Rule]] = {
     "residency": residency.RULES + paths.RULES,
     "encryption": encryption.RULES + stores.RULES + paths.ENCRYPTION_RULES,
     "tags": tags.RULES,
-    "baseline": baseline.RULES + exposure.RULES,
+    "baseline": baseline.RULES + exposure.RULES + api_gateway.RULES,
     "operations": operations.RULES,
 }
 RULES: list[Rule] = [rule for rules in GROUPS.values() for rule in rules]

@@ -824,19 +824,26 @@ def _by_key(found: list[Violation], s: Stack) -> list[Violation]:
 
 def test_every_rule_has_a_failing_case_here_or_in_the_stack_cases() -> None:
     from policies.gdpr_pack.operations import RULES as OPERATIONS  # test_operations_rules.py
+    from tests.policies.test_lambda_mode_rules import CASES as LAMBDA_CASES
     from tests.policies.test_rules_protocol import CASES as STACK_CASES
 
-    failing = {p for c in CASES for p, _, _ in c.expect} | {c.policy for c in STACK_CASES}
+    cases = CASES + LAMBDA_CASES
+    failing = {p for c in cases for p, _, _ in c.expect} | {c.policy for c in STACK_CASES}
     assert failing | {r.name for r in OPERATIONS} == set(BY_NAME)
 
 
 def test_every_new_rule_also_has_a_passing_case() -> None:
     from policies.gdpr_pack.operations import RULES as OPERATIONS  # test_operations_rules.py
+    from tests.policies.test_lambda_mode_rules import CASES as LAMBDA_CASES
     from tests.policies.test_rules_protocol import CASES as STACK_CASES
 
     old = {c.policy for c in STACK_CASES} | {r.name for r in OPERATIONS}
     passing_types = {
-        r["type"] for c in CASES if not c.expect for r in c.build().records if r["custom"]
+        r["type"]
+        for c in CASES + LAMBDA_CASES
+        if not c.expect
+        for r in c.build().records
+        if r["custom"]
     }
     for name, rule in BY_NAME.items():
         if name in old:
