@@ -123,14 +123,17 @@ def build_compute_tier(
     primary = regions[cfg.regions.primary]
     on_primary = pulumi.ResourceOptions(provider=primary.provider)
     origins: dict[str, RegionalOrigin | HttpApiOrigin]
+    built: dict[str, RegionalCompute] = {}
     if cfg.compute.is_lambda:
         secret = random.RandomPassword(
             "edge-origin-secret", length=48, special=False, opts=on_primary
         )
-        built = {
-            name: _build_lambda_region(cfg, region, inputs, secret.result)
-            for name, region in regions.items()
-        }
+        for name in cfg.regions.all:  # the primary first: its migration gates every region
+            done = built.get(cfg.regions.primary)
+            migration = done.function.migration if done and done.function else None
+            built[name] = _build_lambda_region(
+                cfg, regions[name], inputs, secret.result, [migration] if migration else []
+            )
         origins = {
             name: HttpApiOrigin(
                 domain_name=_function(c).origin_domain,
@@ -140,7 +143,6 @@ def build_compute_tier(
             for name, c in built.items()
         }
     else:
-        built = {}
         for name in cfg.regions.all:  # the primary first: its migration Job gates every region
             done = built.get(cfg.regions.primary)
             job = done.workload.migration if done and done.workload else None
@@ -333,7 +335,11 @@ def _api_permissions(region: Region, inputs: ComputeInputs) -> ApiPermissions:
 
 
 def _build_lambda_region(
-    cfg: StackConfig, region: Region, inputs: ComputeInputs, origin_secret: pulumi.Output[str]
+    cfg: StackConfig,
+    region: Region,
+    inputs: ComputeInputs,
+    origin_secret: pulumi.Output[str],
+    rollout_after: list[pulumi.Resource],
 ) -> RegionalCompute:
     name = region.name
     app = cfg.app
@@ -374,6 +380,8 @@ def _build_lambda_region(
             outbox=cfg.compute.outbox,
             permissions=_api_permissions(region, inputs),
             https_egress_cidrs=list(app.https_egress_cidrs),
+            runs_migrations=region.is_primary,
+            rollout_after=rollout_after,
         ),
         opts=pulumi.ResourceOptions(provider=region.provider),
     )
