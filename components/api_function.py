@@ -179,6 +179,8 @@ class ApiFunctionArgs:
     runs_migrations: bool = False
     #: Outside the primary: the primary's migration invocation, which the functions await.
     rollout_after: Sequence[pulumi.Resource] = ()
+    #: What the migration invocation awaits (the shard databases, the shard map).
+    migrate_after: Sequence[pulumi.Resource] = ()
 
 
 class ApiFunction(pulumi.ComponentResource):
@@ -455,7 +457,7 @@ class ApiFunction(pulumi.ComponentResource):
             input=json.dumps({"release": release[:12]}),
             triggers={"code": release, "layer": args.layer_arn},
             lifecycle_scope="CREATE_ONLY",
-            opts=self._child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.migrate_after)),
         )
         return self.migration
 

@@ -15,7 +15,7 @@ empty until those tiers are merged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -77,6 +77,9 @@ class ComputeInputs:
     shard_map_parameter: str | None = None
     #: The region's Lambda layer with the API's packages (Lambda mode).
     api_layer_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: What a migration needs in place first (Lambda mode): the shard databases and the
+    #: published shard map it reads.
+    migrate_after: Sequence[pulumi.Resource] = ()
 
 
 @dataclass
@@ -382,6 +385,7 @@ def _build_lambda_region(
             https_egress_cidrs=list(app.https_egress_cidrs),
             runs_migrations=region.is_primary,
             rollout_after=rollout_after,
+            migrate_after=list(inputs.migrate_after),
         ),
         opts=pulumi.ResourceOptions(provider=region.provider),
     )

@@ -285,6 +285,17 @@ def test_migrations_run_once_per_release_in_the_primary_before_any_function(
     assert invocation["region"] == primary
     assert migrators[0]["urn"] in invocation["propertyDependencies"]["functionName"]
     assert invocation["inputs"]["lifecycleScope"] == "CREATE_ONLY"
+    # It runs once the shard writers and the shard map it reads exist.
+    awaited = set(invocation["dependencies"])
+    writers = [
+        r
+        for r in in_region(lam, "aws:rds/clusterInstance:ClusterInstance", primary)
+        if r["name"].startswith("shard-") and r["name"].endswith("-writer")
+    ]
+    assert len(writers) == len(cfg.shard_map.shards)
+    assert {r["urn"] for r in writers} <= awaited
+    parameters = [r for r in lam.resources if r["type"] == "aws:ssm/parameter:Parameter"]
+    assert {r["urn"] for r in parameters if r["name"].startswith("shard-map-")} <= awaited
     # A new release (code or layer) is a new invocation: each release migrates once.
     assert invocation["inputs"]["triggers"] == {
         "code": code_digest(api_code()),
