@@ -163,6 +163,8 @@ class ApiFunctionArgs:
     #: VPC CIDRs of every region: shard writers live in the primary's.
     database_cidrs: Sequence[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
+    #: The network's security group of its interface endpoints (HTTPS from the VPC).
+    endpoint_security_group_id: pulumi.Input[str]
     keys: KeyArns
     code: pulumi.AssetArchive
     layer_arn: pulumi.Input[str]
@@ -204,6 +206,7 @@ class ApiFunction(pulumi.ComponentResource):
         self._invoke = pulumi.InvokeOptions(parent=self)
         self._create_log_groups()
         self._create_security_groups()
+        self._create_ssm_endpoint()
         self._create_role()
         self._create_functions()
         self._create_http_api()
@@ -303,6 +306,22 @@ class ApiFunction(pulumi.ComponentResource):
                 self._egress(self.migrate_sg, f"migrate-db-{i}", 5432, cidr_ipv4=cidr)
             self._egress(self.migrate_sg, "migrate-endpoints", 443, cidr_ipv4=args.vpc_cidr)
 
+    def _create_ssm_endpoint(self) -> None:
+        """The functions read the shard map from SSM (pods get it from a ConfigMap, so the
+        network's endpoints leave SSM out); their groups allow no HTTPS beyond the VPC."""
+        args = self._args
+        self.ssm_endpoint = aws.ec2.VpcEndpoint(
+            f"{self._name}-ssm",
+            vpc_id=args.vpc_id,
+            service_name=f"com.amazonaws.{args.region}.ssm",
+            vpc_endpoint_type="Interface",
+            subnet_ids=list(args.private_subnet_ids),
+            security_group_ids=[args.endpoint_security_group_id],
+            private_dns_enabled=True,
+            tags=classification("internal"),
+            opts=self._child,
+        )
+
     def _create_role(self) -> None:
         args = self._args
         self.role = aws.iam.Role(
@@ -390,7 +409,14 @@ class ApiFunction(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.policy, self.logs_policy, self.vpc_access, log_group, *after],
+                depends_on=[
+                    self.policy,
+                    self.logs_policy,
+                    self.vpc_access,
+                    log_group,
+                    self.ssm_endpoint,
+                    *after,
+                ],
             ),
         )
 
@@ -438,7 +464,7 @@ class ApiFunction(pulumi.ComponentResource):
         """
         args = self._args
         if self.migrate_logs is None or self.migrate_sg is None:
-            raise ValueError("migrations run only where their log group and group were made")
+            raise ValueError("migrations need their log group and security group first")
         self.migrate_function = self._function(
             "migrate-fn",
             handler=MIGRATE_HANDLER,

@@ -373,6 +373,7 @@ def _build_lambda_region(
             vpc_cidr=cfg.network.vpc_cidrs[name],
             database_cidrs=[cfg.network.vpc_cidrs[r] for r in cfg.regions.all],
             private_subnet_ids=region.network.private_subnet_ids,
+            endpoint_security_group_id=region.network.endpoint_security_group.id,
             keys=region.keys.arns,
             code=api_code(),
             layer_arn=layer,

@@ -355,3 +355,20 @@ def test_http_api_stage_logs_each_request_into_its_regions_personal_log_group(
             assert not variable.startswith(
                 ("$context.path", "$context.authorizer", "$request", "$input")
             ), variable
+
+
+def test_functions_reach_the_shard_map_in_ssm_through_the_vpc(lam: PreviewResult) -> None:
+    for region in lam.config.regions.all:
+        endpoints = {
+            r["inputs"]["serviceName"]: r
+            for r in in_region(lam, "aws:ec2/vpcEndpoint:VpcEndpoint", region)
+        }
+        ssm = endpoints[f"com.amazonaws.{region}.ssm"]
+        assert ssm["inputs"]["vpcEndpointType"] == "Interface"
+        assert ssm["inputs"]["privateDnsEnabled"] is True
+        assert set(ssm["inputs"]["subnetIds"]) == set(lam.outputs["privateSubnetIds"][region])
+        # The same group as the network's other endpoints: HTTPS from the VPC only.
+        kms = endpoints[f"com.amazonaws.{region}.kms"]
+        assert ssm["inputs"]["securityGroupIds"] == kms["inputs"]["securityGroupIds"]
+        functions = [r for r in in_region(lam, FUNCTION, region) if r["name"].startswith("api-")]
+        assert all(ssm["urn"] in f["dependencies"] for f in functions)
