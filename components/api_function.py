@@ -16,10 +16,16 @@
   function's own log groups and VPC access.
 - The outbox worker is a function on an EventBridge Scheduler schedule (schedule and
   dead-letter queue on the region's queues CMK), one bounded drain per run.
+- The primary region also has the migration function (``app.db.migrate_lambda.handler``,
+  the same role, layer, subnets and keys), which Pulumi invokes once per release: the
+  invocation's triggers are the code's digest and the layer's ARN, so a new release is a
+  new invocation, and every region's API and outbox functions depend on it. A failed
+  migration fails the invocation and stops ``pulumi up`` before new code serves.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +38,7 @@ import pulumi_aws as aws
 from components import iam_documents as docs
 from components.config import LambdaApiConfig, OutboxScheduleConfig
 from components.keys import KeyArns
+from components.tagging import classification
 from components.workers import (
     DLQ_RETENTION_SECONDS,
     KMS_DATA_KEY_REUSE_SECONDS,
@@ -45,15 +52,22 @@ from components.workload import ApiPermissions, api_role_policy
 
 API_HANDLER = "app.lambda_api.handler"
 OUTBOX_HANDLER = "app.audit.scheduled.handler"
+MIGRATE_HANDLER = "app.db.migrate_lambda.handler"
+#: Lambda's longest run, the EKS migration Job's deadline too; one run at a time.
+MIGRATE_TIMEOUT_SECONDS = 900
+MIGRATE_MEMORY_MB = 512
 #: The header CloudFront adds to origin requests; app/lambda_api.py checks it.
 ORIGIN_HEADER = "x-origin-verify"
 ORIGIN_SECRET_ENV = "GDPR_EDGE_ORIGIN_SECRET"
-#: What API Gateway logs per request: no address, no path, no body (personal data).
+#: What API Gateway logs per request. The client's address makes it personal data (its log
+#: group is classified so); no path (user IDs), no body, no header (bearer tokens).
 ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
         "routeKey": "$context.routeKey",
         "status": "$context.status",
+        "responseLength": "$context.responseLength",
         "latencyMs": "$context.responseLatency",
         "integrationLatencyMs": "$context.integrationLatency",
         "integrationError": "$context.integrationErrorMessage",
@@ -77,6 +91,17 @@ def api_code(app_dir: Path = PROJECT_DIR / "app") -> pulumi.AssetArchive:
         f"app/{p.relative_to(app_dir).as_posix()}": pulumi.FileAsset(str(p)) for p in files
     }
     return pulumi.AssetArchive(assets)
+
+
+def code_digest(code: pulumi.AssetArchive) -> str:
+    """SHA-256 over the archive's file names and contents: a release's identity."""
+    digest = hashlib.sha256()
+    for name, asset in sorted(code.assets.items()):
+        if not isinstance(asset, pulumi.FileAsset):
+            raise TypeError(f"{name}: the API's code is files only")
+        digest.update(name.encode() + b"\0")
+        digest.update(Path(asset.path).read_bytes())
+    return digest.hexdigest()
 
 
 def api_dependencies(layer_dir: Path = API_LAYER_DIR) -> pulumi.FileArchive:
@@ -138,6 +163,8 @@ class ApiFunctionArgs:
     #: VPC CIDRs of every region: shard writers live in the primary's.
     database_cidrs: Sequence[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
+    #: The network's security group of its interface endpoints (HTTPS from the VPC).
+    endpoint_security_group_id: pulumi.Input[str]
     keys: KeyArns
     code: pulumi.AssetArchive
     layer_arn: pulumi.Input[str]
@@ -150,6 +177,12 @@ class ApiFunctionArgs:
     permissions: ApiPermissions = field(default_factory=ApiPermissions)
     #: Extra HTTPS destinations (the identity provider's JWKS).
     https_egress_cidrs: Sequence[str] = ()
+    #: The primary region: it runs each release's migrations (every shard's writer is there).
+    runs_migrations: bool = False
+    #: Outside the primary: the primary's migration invocation, which the functions await.
+    rollout_after: Sequence[pulumi.Resource] = ()
+    #: What the migration invocation awaits (the shard databases, the shard map).
+    migrate_after: Sequence[pulumi.Resource] = ()
 
 
 class ApiFunction(pulumi.ComponentResource):
@@ -160,6 +193,8 @@ class ApiFunction(pulumi.ComponentResource):
     stage: aws.apigatewayv2.Stage
     schedule: aws.scheduler.Schedule
     schedule_dlq: aws.sqs.Queue
+    migrate_function: aws.lambda_.Function | None = None
+    migration: aws.lambda_.Invocation | None = None
 
     def __init__(
         self, name: str, args: ApiFunctionArgs, opts: pulumi.ResourceOptions | None = None
@@ -171,6 +206,7 @@ class ApiFunction(pulumi.ComponentResource):
         self._invoke = pulumi.InvokeOptions(parent=self)
         self._create_log_groups()
         self._create_security_groups()
+        self._create_ssm_endpoint()
         self._create_role()
         self._create_functions()
         self._create_http_api()
@@ -182,6 +218,7 @@ class ApiFunction(pulumi.ComponentResource):
                 "roleArn": self.role.arn,
                 "apiEndpoint": self.http_api.api_endpoint,
                 "scheduleArn": self.schedule.arn,
+                "migrateFunctionArn": self.migrate_function.arn if self.migrate_function else None,
             }
         )
 
@@ -196,6 +233,8 @@ class ApiFunction(pulumi.ComponentResource):
             name=f"/gdpr-platform/{self._args.stack}/{path}",
             retention_in_days=days,
             kms_key_id=self._args.keys.logs,
+            # Even the access log names the client's address; nothing here is anonymous.
+            tags=classification("personal"),
             opts=self._child,
         )
 
@@ -208,6 +247,11 @@ class ApiFunction(pulumi.ComponentResource):
         )
         self.access_logs = self._log_group(
             "access-logs", "apigateway/api", args.api.log_retention_days
+        )
+        self.migrate_logs = (
+            self._log_group("migrate-logs", "lambda/migrate", args.api.log_retention_days)
+            if args.runs_migrations
+            else None
         )
 
     def _egress(self, sg: aws.ec2.SecurityGroup, suffix: str, port: int, **peer: Any) -> None:
@@ -249,6 +293,34 @@ class ApiFunction(pulumi.ComponentResource):
         # The hub's queue may be in another stack's region: its public endpoint, through
         # NAT; the role names the only queue the function can use there.
         self._egress(self.outbox_sg, "outbox-https", 443, cidr_ipv4="0.0.0.0/0")
+        self.migrate_sg: aws.ec2.SecurityGroup | None = None
+        if args.runs_migrations:
+            # The writers and AWS's endpoints in the VPC (the shard map in SSM): no internet.
+            self.migrate_sg = aws.ec2.SecurityGroup(
+                f"{self._name}-migrate-sg",
+                vpc_id=args.vpc_id,
+                description="Migration function: the shard writers and AWS endpoints only",
+                opts=self._child,
+            )
+            for i, cidr in enumerate(sorted({args.vpc_cidr, *args.database_cidrs})):
+                self._egress(self.migrate_sg, f"migrate-db-{i}", 5432, cidr_ipv4=cidr)
+            self._egress(self.migrate_sg, "migrate-endpoints", 443, cidr_ipv4=args.vpc_cidr)
+
+    def _create_ssm_endpoint(self) -> None:
+        """The functions read the shard map from SSM (pods get it from a ConfigMap, so the
+        network's endpoints leave SSM out); their groups allow no HTTPS beyond the VPC."""
+        args = self._args
+        self.ssm_endpoint = aws.ec2.VpcEndpoint(
+            f"{self._name}-ssm",
+            vpc_id=args.vpc_id,
+            service_name=f"com.amazonaws.{args.region}.ssm",
+            vpc_endpoint_type="Interface",
+            subnet_ids=list(args.private_subnet_ids),
+            security_group_ids=[args.endpoint_security_group_id],
+            private_dns_enabled=True,
+            tags=classification("internal"),
+            opts=self._child,
+        )
 
     def _create_role(self) -> None:
         args = self._args
@@ -271,7 +343,9 @@ class ApiFunction(pulumi.ComponentResource):
         self.logs_policy = aws.iam.RolePolicy(
             f"{self._name}-logs",
             role=self.role.id,
-            policy=pulumi.Output.all(self.api_logs.arn, self.outbox_logs.arn).apply(
+            policy=pulumi.Output.all(
+                *(g.arn for g in (self.api_logs, self.outbox_logs, self.migrate_logs) if g)
+            ).apply(
                 lambda arns: docs.policy(
                     [
                         docs.statement(
@@ -305,6 +379,7 @@ class ApiFunction(pulumi.ComponentResource):
         security_group: aws.ec2.SecurityGroup,
         log_group: aws.cloudwatch.LogGroup,
         environment: Mapping[str, pulumi.Input[str]],
+        after: Sequence[pulumi.Resource] = (),
     ) -> aws.lambda_.Function:
         args = self._args
         return aws.lambda_.Function(
@@ -334,7 +409,14 @@ class ApiFunction(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.policy, self.logs_policy, self.vpc_access, log_group],
+                depends_on=[
+                    self.policy,
+                    self.logs_policy,
+                    self.vpc_access,
+                    log_group,
+                    self.ssm_endpoint,
+                    *after,
+                ],
             ),
         )
 
@@ -346,6 +428,9 @@ class ApiFunction(pulumi.ComponentResource):
             "GDPR_API_DB_POOL_MIN": "0",
             "GDPR_API_DB_POOL_MAX": str(args.api.db_pool_max),
         }
+        after = list(args.rollout_after)
+        if args.runs_migrations:
+            after = [self._create_migration(settings)]
         self.function = self._function(
             "fn",
             handler=API_HANDLER,
@@ -356,6 +441,7 @@ class ApiFunction(pulumi.ComponentResource):
             security_group=self.api_sg,
             log_group=self.api_logs,
             environment={**settings, ORIGIN_SECRET_ENV: args.origin_secret},
+            after=after,
         )
         self.outbox_function = self._function(
             "outbox-fn",
@@ -367,7 +453,39 @@ class ApiFunction(pulumi.ComponentResource):
             security_group=self.outbox_sg,
             log_group=self.outbox_logs,
             environment=settings,
+            after=after,
         )
+
+    def _create_migration(self, settings: Mapping[str, pulumi.Input[str]]) -> pulumi.Resource:
+        """The migration function and its one invocation per release (see the module's note).
+
+        The invocation is create-only: a new code digest or layer replaces it, which invokes
+        the function again; removing it invokes nothing.
+        """
+        args = self._args
+        if self.migrate_logs is None or self.migrate_sg is None:
+            raise ValueError("migrations need their log group and security group first")
+        self.migrate_function = self._function(
+            "migrate-fn",
+            handler=MIGRATE_HANDLER,
+            description=f"gdpr-platform migrations ({args.jurisdiction}, every shard)",
+            memory_mb=MIGRATE_MEMORY_MB,
+            timeout_seconds=MIGRATE_TIMEOUT_SECONDS,
+            reserved_concurrency=1,
+            security_group=self.migrate_sg,
+            log_group=self.migrate_logs,
+            environment=settings,
+        )
+        release = code_digest(args.code)
+        self.migration = aws.lambda_.Invocation(
+            f"{self._name}-migrate",
+            function_name=self.migrate_function.name,
+            input=json.dumps({"release": release[:12]}),
+            triggers={"code": release, "layer": args.layer_arn},
+            lifecycle_scope="CREATE_ONLY",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.migrate_after)),
+        )
+        return self.migration
 
     def _create_http_api(self) -> None:
         args = self._args

@@ -15,7 +15,7 @@ empty until those tiers are merged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -77,6 +77,9 @@ class ComputeInputs:
     shard_map_parameter: str | None = None
     #: The region's Lambda layer with the API's packages (Lambda mode).
     api_layer_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: What a migration needs in place first (Lambda mode): the shard databases and the
+    #: published shard map it reads.
+    migrate_after: Sequence[pulumi.Resource] = ()
 
 
 @dataclass
@@ -123,14 +126,17 @@ def build_compute_tier(
     primary = regions[cfg.regions.primary]
     on_primary = pulumi.ResourceOptions(provider=primary.provider)
     origins: dict[str, RegionalOrigin | HttpApiOrigin]
+    built: dict[str, RegionalCompute] = {}
     if cfg.compute.is_lambda:
         secret = random.RandomPassword(
             "edge-origin-secret", length=48, special=False, opts=on_primary
         )
-        built = {
-            name: _build_lambda_region(cfg, region, inputs, secret.result)
-            for name, region in regions.items()
-        }
+        for name in cfg.regions.all:  # the primary first: its migration gates every region
+            done = built.get(cfg.regions.primary)
+            migration = done.function.migration if done and done.function else None
+            built[name] = _build_lambda_region(
+                cfg, regions[name], inputs, secret.result, [migration] if migration else []
+            )
         origins = {
             name: HttpApiOrigin(
                 domain_name=_function(c).origin_domain,
@@ -140,7 +146,6 @@ def build_compute_tier(
             for name, c in built.items()
         }
     else:
-        built = {}
         for name in cfg.regions.all:  # the primary first: its migration Job gates every region
             done = built.get(cfg.regions.primary)
             job = done.workload.migration if done and done.workload else None
@@ -335,7 +340,11 @@ def _api_permissions(region: Region, inputs: ComputeInputs) -> ApiPermissions:
 
 
 def _build_lambda_region(
-    cfg: StackConfig, region: Region, inputs: ComputeInputs, origin_secret: pulumi.Output[str]
+    cfg: StackConfig,
+    region: Region,
+    inputs: ComputeInputs,
+    origin_secret: pulumi.Output[str],
+    rollout_after: list[pulumi.Resource],
 ) -> RegionalCompute:
     name = region.name
     app = cfg.app
@@ -366,6 +375,7 @@ def _build_lambda_region(
             vpc_cidr=cfg.network.vpc_cidrs[name],
             database_cidrs=[cfg.network.vpc_cidrs[r] for r in cfg.regions.all],
             private_subnet_ids=region.network.private_subnet_ids,
+            endpoint_security_group_id=region.network.endpoint_security_group.id,
             keys=region.keys.arns,
             code=api_code(),
             layer_arn=layer,
@@ -376,6 +386,9 @@ def _build_lambda_region(
             outbox=cfg.compute.outbox,
             permissions=_api_permissions(region, inputs),
             https_egress_cidrs=list(app.https_egress_cidrs),
+            runs_migrations=region.is_primary,
+            rollout_after=rollout_after,
+            migrate_after=list(inputs.migrate_after),
         ),
         opts=pulumi.ResourceOptions(provider=region.provider),
     )

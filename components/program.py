@@ -92,6 +92,7 @@ def build(cfg: StackConfig) -> dict[str, Any]:
     if cfg.compute.is_lambda:
         api_dependencies = api_function.api_dependencies()
         inputs.shard_map_parameter = data.parameter_path
+        inputs.migrate_after = [data.parameter, *data.shards]
         inputs.api_layer_arns = {
             name: _api_layer(cfg, r, api_dependencies).arn for name, r in regions.items()
         }

@@ -39,7 +39,9 @@ def migrate_shard(connect: Any, shard: Shard, jurisdiction: str, revision: str =
         engine.dispose()
 
 
-def migrate_all(settings: Settings, shard_map: ShardMap) -> None:
+def migrate_all(settings: Settings, shard_map: ShardMap) -> list[str]:
+    """Upgrade every shard in order; returns their names. The first failure raises."""
+    done: list[str] = []
     for shard in shard_map.shards:
         ep = shard.regions[settings.primary_region]
         kwargs = connection_kwargs(
@@ -52,6 +54,8 @@ def migrate_all(settings: Settings, shard_map: ShardMap) -> None:
         )
         migrate_shard(lambda kw=kwargs: psycopg.connect(**kw()), shard, settings.jurisdiction)
         log.info("migrated %s", shard.name)
+        done.append(shard.name)
+    return done
 
 
 def main(argv: list[str] | None = None) -> None:

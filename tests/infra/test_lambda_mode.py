@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from components.api_function import MIGRATE_HANDLER, api_code, code_digest
 from components.config import ConfigError, parse_config
 from tests.infra.conftest import stack_file
 from tests.infra.iam_checks import least_privilege_problems
@@ -70,7 +72,8 @@ def test_functions_per_region_are_arm64_private_bounded_and_on_the_regions_keys(
             for r in in_region(lam, FUNCTION, region)
             if r["name"].startswith(f"api-{region}-")
         }
-        assert set(fns) == {"app.lambda_api.handler", "app.audit.scheduled.handler"}
+        migrations = {MIGRATE_HANDLER} if region == cfg.regions.primary else set()
+        assert set(fns) == {"app.lambda_api.handler", "app.audit.scheduled.handler", *migrations}
         keys = lam.outputs["kmsKeyArns"][region]
         subnets = set(lam.outputs["privateSubnetIds"][region])
         log_groups = {
@@ -237,3 +240,135 @@ def test_lambda_stacks_export_their_modes_outputs(lam: PreviewResult) -> None:
     if not lam.config.central.host:
         expected.discard("centralDatabaseEndpoint")
     assert set(lam.outputs) == expected
+
+
+INVOCATION = "aws:lambda/invocation:Invocation"
+STAGE = "aws:apigatewayv2/stage:Stage"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def test_migrations_run_once_per_release_in_the_primary_before_any_function(
+    lam: PreviewResult, stack: PreviewResult
+) -> None:
+    cfg = lam.config
+    primary = cfg.regions.primary
+    migrators = [r for r in lam.resources if r["inputs"].get("handler") == MIGRATE_HANDLER]
+    assert [(m["type"], m["region"]) for m in migrators] == [(FUNCTION, primary)]
+    fn = migrators[0]["inputs"]
+    api = one(lam, FUNCTION, f"api-{primary}-fn")["inputs"]
+    # The API's role (so its IAM limits), layer, subnets and environment key.
+    for key in ("role", "layers", "kmsKeyArn", "runtime", "architectures"):
+        assert fn[key] == api[key], key
+    assert set(fn["vpcConfig"]["subnetIds"]) == set(api["vpcConfig"]["subnetIds"])
+    assert fn["reservedConcurrentExecutions"] == 1
+    env = fn["environment"]["variables"]
+    assert env["GDPR_API_SHARD_MAP"] == api["environment"]["variables"]["GDPR_API_SHARD_MAP"]
+    assert "GDPR_EDGE_ORIGIN_SECRET" not in env
+    keys = lam.outputs["kmsKeyArns"][primary]
+    log_groups = {r["inputs"].get("name"): r["inputs"] for r in in_region(lam, LOG_GROUP, primary)}
+    assert log_groups[fn["loggingConfig"]["logGroup"]]["kmsKeyId"] == keys["logs"]
+    logs_doc = one(lam, "aws:iam/rolePolicy:RolePolicy", f"api-{primary}-logs")["inputs"]
+    assert any(
+        fn["loggingConfig"]["logGroup"] in r
+        for s in json.loads(logs_doc["policy"])["Statement"]
+        for r in s["Resource"]
+    )
+    rules = [
+        r["inputs"]
+        for r in in_region(lam, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", primary)
+        if r["name"].startswith(f"api-{primary}-migrate-")
+    ]
+    assert {r["toPort"] for r in rules} == {443, 5432}
+    assert all(r.get("cidrIpv4") != "0.0.0.0/0" for r in rules)
+
+    (invocation,) = [r for r in lam.resources if r["type"] == INVOCATION]
+    assert invocation["region"] == primary
+    assert migrators[0]["urn"] in invocation["propertyDependencies"]["functionName"]
+    assert invocation["inputs"]["lifecycleScope"] == "CREATE_ONLY"
+    # It runs once the shard writers and the shard map it reads exist.
+    awaited = set(invocation["dependencies"])
+    writers = [
+        r
+        for r in in_region(lam, "aws:rds/clusterInstance:ClusterInstance", primary)
+        if r["name"].startswith("shard-") and r["name"].endswith("-writer")
+    ]
+    assert len(writers) == len(cfg.shard_map.shards)
+    assert {r["urn"] for r in writers} <= awaited
+    parameters = [r for r in lam.resources if r["type"] == "aws:ssm/parameter:Parameter"]
+    assert {r["urn"] for r in parameters if r["name"].startswith("shard-map-")} <= awaited
+    # A new release (code or layer) is a new invocation: each release migrates once.
+    assert invocation["inputs"]["triggers"] == {
+        "code": code_digest(api_code()),
+        "layer": api["layers"][0],
+    }
+    gated = [
+        one(lam, FUNCTION, f"api-{region}-{suffix}")
+        for region in cfg.regions.all
+        for suffix in ("fn", "outbox-fn")
+    ]
+    assert all(invocation["urn"] in f["dependencies"] for f in gated)
+
+    assert not [r for r in stack.resources if r["type"] == INVOCATION]
+    assert not [r for r in stack.resources if r["inputs"].get("handler") == MIGRATE_HANDLER]
+
+
+def test_code_digest_follows_the_code(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "migrate.py").write_text("A = 1\n")
+    first = code_digest(api_code(tmp_path))
+    assert code_digest(api_code(tmp_path)) == first
+    (tmp_path / "db" / "migrate.py").write_text("A = 2\n")
+    assert code_digest(api_code(tmp_path)) != first
+    (tmp_path / "db" / "migrate.py").write_text("A = 1\n")
+    (tmp_path / "db" / "renamed.py").write_text("")
+    assert code_digest(api_code(tmp_path)) != first
+
+
+def test_http_api_stage_logs_each_request_into_its_regions_personal_log_group(
+    lam: PreviewResult,
+) -> None:
+    cfg = lam.config
+    for region in cfg.regions.all:
+        (stage,) = in_region(lam, STAGE, region)
+        settings = stage["inputs"]["accessLogSettings"]
+        (group_urn,) = stage["propertyDependencies"]["accessLogSettings"]
+        (group,) = [r for r in lam.resources if r["urn"] == group_urn]
+        assert group["type"] == LOG_GROUP
+        assert group["region"] == region
+        assert settings["destinationArn"].split(":")[3] == region
+        assert settings["destinationArn"].endswith(f":log-group:{group['inputs']['name']}")
+        assert group["inputs"]["kmsKeyId"] == lam.outputs["kmsKeyArns"][region]["logs"]
+        assert group["inputs"]["retentionInDays"] == cfg.compute.api.log_retention_days
+        assert group["inputs"]["tags"]["data-classification"] == "personal"
+        fields = json.loads(settings["format"])
+        assert {
+            "requestId",
+            "ip",
+            "routeKey",
+            "status",
+            "responseLength",
+            "integrationLatencyMs",
+        } <= set(fields)
+        assert fields["ip"] == "$context.identity.sourceIp"
+        # Neither the path (user IDs) nor a header, body or token reaches the log.
+        for variable in fields.values():
+            assert not variable.startswith(
+                ("$context.path", "$context.authorizer", "$request", "$input")
+            ), variable
+
+
+def test_functions_reach_the_shard_map_in_ssm_through_the_vpc(lam: PreviewResult) -> None:
+    for region in lam.config.regions.all:
+        endpoints = {
+            r["inputs"]["serviceName"]: r
+            for r in in_region(lam, "aws:ec2/vpcEndpoint:VpcEndpoint", region)
+        }
+        ssm = endpoints[f"com.amazonaws.{region}.ssm"]
+        assert ssm["inputs"]["vpcEndpointType"] == "Interface"
+        assert ssm["inputs"]["privateDnsEnabled"] is True
+        assert set(ssm["inputs"]["subnetIds"]) == set(lam.outputs["privateSubnetIds"][region])
+        # The same group as the network's other endpoints: HTTPS from the VPC only.
+        kms = endpoints[f"com.amazonaws.{region}.kms"]
+        assert ssm["inputs"]["securityGroupIds"] == kms["inputs"]["securityGroupIds"]
+        functions = [r for r in in_region(lam, FUNCTION, region) if r["name"].startswith("api-")]
+        assert all(ssm["urn"] in f["dependencies"] for f in functions)
