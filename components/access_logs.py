@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.buckets import private_bucket_controls
 from components.workers import deny_insecure_transport
 from policies.gdpr_pack.log_delivery import S3_LOG_SERVICE, elb_log_principal
 
@@ -88,44 +89,11 @@ class RegionLogBucket(pulumi.ComponentResource):
 
     def _create_controls(self) -> None:
         bucket = self.bucket.id
-        # No ACLs: both deliveries are admitted by the bucket policy alone.
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-ownership",
-            bucket=bucket,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=self._child,
-        )
-        self._public_access_block = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-public-access",
-            bucket=bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=self._child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-sse",
-            bucket=bucket,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    # SSE-S3: the only default encryption ALB and S3 log delivery support.
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    ),
-                    blocked_encryption_types=["SSE-C"],
-                )
-            ],
-            opts=self._child,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{self._name}-versioning",
-            bucket=bucket,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=self._child,
-        )
+        # No ACLs: both deliveries are admitted by the bucket policy alone. SSE-S3: the only
+        # default encryption ALB and S3 log delivery support.
+        controls = private_bucket_controls(self._name, bucket, kms_key_arn=None, opts=self._child)
+        self._public_access_block = controls.public_access_block
+        versioning = controls.versioning
         days = self._args.retention_days
         aws.s3.BucketLifecycleConfiguration(
             f"{self._name}-lifecycle",

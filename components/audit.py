@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.access_logs import LogTarget, enable_access_logging
+from components.buckets import private_bucket_controls
 from components.config import AuditConfig
 from components.workers import QueueWorker, QueueWorkerArgs, WorkerSite, deny_insecure_transport
 
@@ -91,60 +92,16 @@ class AuditPipeline(pulumi.ComponentResource):
     def _create_bucket_controls(self) -> None:
         args = self._args
         bucket = self.bucket.id
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-ownership",
-            bucket=bucket,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=self._child,
-        )
-        self._public_access_block = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-public-access",
-            bucket=bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=self._child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-sse",
-            bucket=bucket,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms",
-                        kms_master_key_id=args.site.keys.audit,
-                    ),
-                    # One data key per bucket and period instead of per object: far fewer
-                    # KMS calls for many small PDFs.
-                    bucket_key_enabled=True,
-                    blocked_encryption_types=["SSE-C"],
-                )
-            ],
-            opts=self._child,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{self._name}-versioning",
-            bucket=bucket,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=self._child,
-        )
         lock = args.settings.object_lock
-        if lock.enabled:
-            aws.s3.BucketObjectLockConfiguration(
-                f"{self._name}-object-lock",
-                bucket=bucket,
-                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
-                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
-                        # COMPLIANCE: no one, root included, can delete or shorten it.
-                        mode="COMPLIANCE",
-                        days=lock.retention_days,
-                    )
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
-            )
+        controls = private_bucket_controls(
+            self._name,
+            bucket,
+            kms_key_arn=args.site.keys.audit,
+            opts=self._child,
+            lock_days=lock.retention_days if lock.enabled else None,
+        )
+        self._public_access_block = controls.public_access_block
+        versioning = controls.versioning
         life = args.settings.lifecycle
         aws.s3.BucketLifecycleConfiguration(
             f"{self._name}-lifecycle",

@@ -30,6 +30,7 @@ import pulumi_aws as aws
 
 from components.access_logs import LogTarget, enable_access_logging
 from components.audit import audit_bucket_policy
+from components.buckets import private_bucket_controls
 from components.config import OperationsConfig, ProtectionFloor
 from components.keys import KeyPurpose, key_policy
 from components.observability import OperationsDashboard, OperationsDashboardArgs
@@ -283,57 +284,17 @@ class OperationsPane(pulumi.ComponentResource):
             f"{self._name}-access-logging", self.bucket.id, args.access_logs, here
         )
         bucket = self.bucket.id
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-ownership",
-            bucket=bucket,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=here,
-        )
-        public = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-public-access",
-            bucket=bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=here,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-sse",
-            bucket=bucket,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
-                    ),
-                    bucket_key_enabled=True,
-                    blocked_encryption_types=["SSE-C"],
-                )
-            ],
-            opts=here,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{self._name}-versioning",
-            bucket=bucket,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=here,
-        )
         days = args.settings.bucket_retention_days
-        if args.object_lock:
-            aws.s3.BucketObjectLockConfiguration(
-                f"{self._name}-object-lock",
-                bucket=bucket,
-                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
-                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
-                        # Configuration history nobody can rewrite while it is kept.
-                        mode="COMPLIANCE",
-                        days=days,
-                    )
-                ),
-                opts=self._in(args.primary, depends_on=[versioning]),
-            )
+        # Configuration history nobody can rewrite while it is kept.
+        controls = private_bucket_controls(
+            self._name,
+            bucket,
+            kms_key_arn=self.key.arn,
+            opts=here,
+            lock_days=days if args.object_lock else None,
+        )
+        public = controls.public_access_block
+        versioning = controls.versioning
         aws.s3.BucketLifecycleConfiguration(
             f"{self._name}-lifecycle",
             bucket=bucket,
