@@ -385,22 +385,7 @@ class ApiWorkload(pulumi.ComponentResource):
         )
 
     def _worker_container(self, image: pulumi.Input[str]) -> k8s.core.v1.ContainerArgs:
-        return k8s.core.v1.ContainerArgs(
-            name=WORKER_NAME,
-            image=image,
-            args=["python", "-m", "app.audit.worker"],
-            env_from=[
-                k8s.core.v1.EnvFromSourceArgs(
-                    config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name="api-config")
-                )
-            ],
-            resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": "100m", "memory": "256Mi"},
-                limits={"cpu": "500m", "memory": "512Mi"},
-            ),
-            security_context=_locked_down(),
-            volume_mounts=[_tmp_mount()],
-        )
+        return _command_container(WORKER_NAME, image, "app.audit.worker")
 
     def _labels_of(self, name: str) -> dict[str, str]:
         return {**self._labels, "app.kubernetes.io/name": name}
@@ -460,22 +445,7 @@ class ApiWorkload(pulumi.ComponentResource):
         """
         image = release.image
         name = pulumi.Output.from_input(image).apply(release_name)
-        container = k8s.core.v1.ContainerArgs(
-            name=MIGRATE_NAME,
-            image=image,
-            args=["python", "-m", "app.db.migrate"],
-            env_from=[
-                k8s.core.v1.EnvFromSourceArgs(
-                    config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name="api-config")
-                )
-            ],
-            resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": "100m", "memory": "256Mi"},
-                limits={"cpu": "500m", "memory": "512Mi"},
-            ),
-            security_context=_locked_down(),
-            volume_mounts=[_tmp_mount()],
-        )
+        container = _command_container(MIGRATE_NAME, image, "app.db.migrate")
         self.migration = k8s.batch.v1.Job(
             f"{self._name}-migrate",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -746,6 +716,28 @@ class ApiWorkload(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
+
+
+def _command_container(
+    name: str, image: pulumi.Input[str], module: str
+) -> k8s.core.v1.ContainerArgs:
+    """A container running ``python -m <module>`` with the API's settings, small and locked."""
+    return k8s.core.v1.ContainerArgs(
+        name=name,
+        image=image,
+        args=["python", "-m", module],
+        env_from=[
+            k8s.core.v1.EnvFromSourceArgs(
+                config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name="api-config")
+            )
+        ],
+        resources=k8s.core.v1.ResourceRequirementsArgs(
+            requests={"cpu": "100m", "memory": "256Mi"},
+            limits={"cpu": "500m", "memory": "512Mi"},
+        ),
+        security_context=_locked_down(),
+        volume_mounts=[_tmp_mount()],
+    )
 
 
 def _locked_down() -> k8s.core.v1.SecurityContextArgs:
