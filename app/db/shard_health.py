@@ -29,6 +29,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from app.errors import ApiError
+from app.logs import Metric
 
 log = logging.getLogger("app.db.shards")
 
@@ -140,6 +141,13 @@ class EndpointHealth:
             previous.value,
             state.value,
             f" ({reason})" if reason else "",
+            # A metric per endpoint (1 serving, 0 not): alarms and dashboards read it.
+            extra={"metric": self.serving_metric()},
+        )
+
+    def serving_metric(self) -> Metric:
+        return Metric(
+            "ShardEndpointServing", 1.0 if self.serving else 0.0, (("Endpoint", self.name),)
         )
 
     def trip(self, reason: str) -> None:

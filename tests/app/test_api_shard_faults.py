@@ -4,6 +4,8 @@ keeps serving from the usual one."""
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from app.auth.dev import DevSigner
 from app.local import provision
+from app.logs import JsonFormatter
 from app.main import create_app
 from devservices import MotoServer, PostgresServer
 from tests.app.api_support import Api
@@ -111,9 +114,10 @@ def test_a_restart_costs_no_request(healthy: Api, shard_server: PostgresServer) 
 
 
 def test_one_shard_down_leaves_the_pod_ready_and_the_others_served(
-    healthy: Api, shard_server: PostgresServer
+    healthy: Api, shard_server: PostgresServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = healthy.create_user()
+    caplog.set_level(logging.INFO, logger="app.db.shards")
     shard_server.halt()
     assert (
         healthy.client.get(
@@ -133,6 +137,16 @@ def test_one_shard_down_leaves_the_pod_ready_and_the_others_served(
     assert {r["state"] for n, s in shards["shards"].items() if n != down for r in s.values()} == {
         "up"
     }
+    # The state change is a CloudWatch metric too: an embedded-metric-format log line.
+    lines = [
+        json.loads(JsonFormatter().format(r)) for r in caplog.records if "-> down" in r.msg % r.args
+    ]
+    [line] = [x for x in lines if x["Endpoint"].startswith(down) and "reader" in x["Endpoint"]]
+    [directive] = line["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "gdpr-platform/api"
+    assert directive["Dimensions"] == [["Endpoint"]]
+    assert directive["Metrics"] == [{"Name": "ShardEndpointServing", "Unit": "None"}]
+    assert line["ShardEndpointServing"] == 0.0
 
 
 # -- 3: a database that stops answering is bounded ---------------------------------------
