@@ -48,7 +48,7 @@ from components.workers import (
     VPC_ACCESS_POLICY,
     deny_insecure_transport,
 )
-from components.workload import ApiPermissions, api_role_policy
+from components.workload import ApiPermissions, api_policy_document
 
 API_HANDLER = "app.lambda_api.handler"
 OUTBOX_HANDLER = "app.audit.scheduled.handler"
@@ -111,43 +111,6 @@ def api_dependencies(layer_dir: Path = API_LAYER_DIR) -> pulumi.FileArchive:
             f"(builds app/requirements-lambda.txt for {LAMBDA_RUNTIME}/{LAMBDA_ARCHITECTURE})"
         )
     return pulumi.FileArchive(str(layer_dir))
-
-
-def api_policy_document(
-    perms: ApiPermissions,
-    regions: Sequence[str],
-    db_user: str,
-    opts: pulumi.InvokeOptions,
-) -> pulumi.Output[str]:
-    """The API role's permissions as :func:`api_role_policy` writes them for IRSA."""
-    db_regions = sorted(perms.db_cluster_resource_ids)
-
-    def render(values: dict[str, Any]) -> str:
-        return api_role_policy(
-            regions=list(regions),
-            partition=values["partition"],
-            account_id=values["account"],
-            db_user=db_user,
-            shard_map_parameter_arns=values["params"],
-            db_cluster_resource_ids=dict(zip(db_regions, values["db"], strict=True)),
-            secret_arns=values["secrets"],
-            audit_bucket_arn=values["bucket"],
-            central_queue_arn=values["queue"],
-            kms_key_arns=values["keys"],
-            central_queue_key_arn=values["queue_key"],
-        )
-
-    return pulumi.Output.all(
-        partition=aws.get_partition_output(opts=opts).partition,
-        account=aws.get_caller_identity_output(opts=opts).account_id,
-        params=list(perms.shard_map_parameter_arns),
-        db=[list(perms.db_cluster_resource_ids[r]) for r in db_regions],
-        secrets=list(perms.secret_arns),
-        bucket=perms.audit_bucket_arn,
-        queue=perms.central_queue_arn,
-        keys=list(perms.kms_key_arns),
-        queue_key=perms.central_queue_key_arn,
-    ).apply(render)
 
 
 @dataclass

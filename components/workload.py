@@ -186,6 +186,44 @@ def api_role_policy(
     return docs.policy(statements)
 
 
+def api_policy_document(
+    perms: ApiPermissions,
+    regions: Sequence[str],
+    db_user: str,
+    opts: pulumi.InvokeOptions,
+) -> pulumi.Output[str]:
+    """The API role's permissions (:func:`api_role_policy`) once its ARNs are known: the
+    IRSA role (EKS) and the functions' role (Lambda) both take this document."""
+    db_regions = sorted(perms.db_cluster_resource_ids)
+
+    def render(values: dict[str, Any]) -> str:
+        return api_role_policy(
+            regions=list(regions),
+            partition=values["partition"],
+            account_id=values["account"],
+            db_user=db_user,
+            shard_map_parameter_arns=values["params"],
+            db_cluster_resource_ids=dict(zip(db_regions, values["db"], strict=True)),
+            secret_arns=values["secrets"],
+            audit_bucket_arn=values["bucket"],
+            central_queue_arn=values["queue"],
+            kms_key_arns=values["keys"],
+            central_queue_key_arn=values["queue_key"],
+        )
+
+    return pulumi.Output.all(
+        partition=aws.get_partition_output(opts=opts).partition,
+        account=aws.get_caller_identity_output(opts=opts).account_id,
+        params=list(perms.shard_map_parameter_arns),
+        db=[list(perms.db_cluster_resource_ids[r]) for r in db_regions],
+        secrets=list(perms.secret_arns),
+        bucket=perms.audit_bucket_arn,
+        queue=perms.central_queue_arn,
+        keys=list(perms.kms_key_arns),
+        queue_key=perms.central_queue_key_arn,
+    ).apply(render)
+
+
 class ApiWorkload(pulumi.ComponentResource):
     """The API Deployment and everything it needs on one cluster."""
 
@@ -262,37 +300,12 @@ class ApiWorkload(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        regions = list(args.jurisdiction_regions)
-        db_regions = sorted(perms.db_cluster_resource_ids)
-        db_ids = [perms.db_cluster_resource_ids[r] for r in db_regions]
-
-        def render(values: dict[str, Any]) -> str:
-            return api_role_policy(
-                regions=regions,
-                partition=values["partition"],
-                account_id=values["account"],
-                db_user=args.db_user,
-                shard_map_parameter_arns=values["params"],
-                db_cluster_resource_ids=dict(zip(db_regions, values["db"], strict=True)),
-                secret_arns=values["secrets"],
-                audit_bucket_arn=values["bucket"],
-                central_queue_arn=values["queue"],
-                kms_key_arns=values["keys"],
-                central_queue_key_arn=values["queue_key"],
-            )
-
-        invoke = pulumi.InvokeOptions(parent=self)
-        policy = pulumi.Output.all(
-            partition=aws.get_partition_output(opts=invoke).partition,
-            account=aws.get_caller_identity_output(opts=invoke).account_id,
-            params=list(perms.shard_map_parameter_arns),
-            db=[list(ids) for ids in db_ids],
-            secrets=list(perms.secret_arns),
-            bucket=perms.audit_bucket_arn,
-            queue=perms.central_queue_arn,
-            keys=list(perms.kms_key_arns),
-            queue_key=perms.central_queue_key_arn,
-        ).apply(render)
+        policy = api_policy_document(
+            perms,
+            args.jurisdiction_regions,
+            args.db_user,
+            pulumi.InvokeOptions(parent=self),
+        )
         aws.iam.RolePolicy(f"{self._name}-irsa", role=self.role.id, policy=policy, opts=self._child)
 
     def _create_namespace(self) -> None:
