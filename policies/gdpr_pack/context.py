@@ -146,3 +146,24 @@ class StackView:
             return []
         wanted = set(types)
         return [r for r in self.resources if r.type in wanted and r.props.get(prop) == value]
+
+
+# -- residency verdicts shared by the rule modules --------------------------------------
+
+
+def where(region: object) -> str:
+    return "unknown at preview" if is_unknown(region) else repr(region)
+
+
+def region_problem(j: Jurisdiction, what: str, region: object) -> str | None:
+    """Why ``region`` is not acceptable for ``what``, or None when it is."""
+    if region is None:
+        return (
+            f"{what} has no region the pack can see (no own 'region' and no provider "
+            f"'region'); residency fails closed"
+        )
+    if is_unknown(region):
+        return f"{what}: region is unknown at preview; residency fails closed"
+    if not j.allows(str(region)):
+        return f"{what} is in {region!r}, outside jurisdiction {j.describe()}"
+    return None

@@ -17,7 +17,14 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .context import Jurisdiction, ResourceView, StackView, jurisdiction_for
+from .context import (
+    Jurisdiction,
+    ResourceView,
+    StackView,
+    jurisdiction_for,
+    region_problem,
+    where,
+)
 from .rule import JURISDICTION_CONFIG, Rule, each
 from .values import arn_region, as_list, get, is_aws_managed_key, is_unknown, maybe_json
 
@@ -40,19 +47,11 @@ EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 S3_BUCKET = "aws:s3/bucket:Bucket"
 
 
-def _where(region: object) -> str:
-    return "unknown at preview" if is_unknown(region) else repr(region)
-
-
 def _outside(j: Jurisdiction, what: str, region: object) -> str | None:
-    """Why ``region`` is not acceptable, or None; unknown and missing fail closed."""
+    """:func:`region_problem` for a region the resource declares (not its placement)."""
     if region in (None, ""):
         return f"{what} names no region the pack can see; residency fails closed"
-    if is_unknown(region):
-        return f"{what}: region is unknown at preview; residency fails closed"
-    if not j.allows(str(region)):
-        return f"{what} is in {region!r}, outside jurisdiction {j.describe()}"
-    return None
+    return region_problem(j, what, region)
 
 
 def _bucket_of(stack: StackView, res: ResourceView, prop: str, name: Any) -> ResourceView | None:
@@ -115,7 +114,7 @@ def check_delivery_channels(
         j = jurisdiction_for(config, res.urn)
         name = res.props.get("s3BucketName")
         bucket = _bucket_of(stack, res, "s3BucketName", name)
-        what = f"{res.type} {res.name!r} bucket {_where(name)}"
+        what = f"{res.type} {res.name!r} bucket {where(name)}"
         if bucket is None:
             yield (
                 res.urn,
@@ -186,7 +185,7 @@ def check_data_syncs(stack: StackView, config: Mapping[str, Any]) -> Iterator[tu
         if bucket is None:
             yield (
                 res.urn,
-                f"{what} bucket {_where(name)} is not a bucket of this stack, so its region "
+                f"{what} bucket {where(name)} is not a bucket of this stack, so its region "
                 f"cannot be checked; residency fails closed",
             )
             return
@@ -294,7 +293,7 @@ def check_explorer_aggregator(res: ResourceView, config: Mapping[str, Any]) -> I
     if kind == "LOCAL":
         return
     j = jurisdiction_for(config, res.urn)
-    what = f"{res.type} {res.name!r} (type {_where(kind)})"
+    what = f"{res.type} {res.name!r} (type {where(kind)})"
     problem = _outside(j, what, res.effective_region())
     if problem:
         yield problem
@@ -333,7 +332,7 @@ def check_oam(stack: StackView, config: Mapping[str, Any]) -> Iterator[tuple[str
         region = deps[0].effective_region() if deps else arn_region(sink)
         if region is None and is_unknown(sink):
             region = sink
-        problem = _outside(j, f"{what} sink {_where(sink)}", region)
+        problem = _outside(j, f"{what} sink {where(sink)}", region)
         if problem:
             yield res.urn, problem
         elif region != res.effective_region():

@@ -14,17 +14,15 @@ from urllib.parse import urlsplit
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .context import ResourceView, StackView, jurisdiction_for
+from .context import ResourceView, StackView, jurisdiction_for, region_problem, where
 from .encryption import cmk_problem
 from .residency import (
     CROSS_CONFIG,
     GROUP,
     _region_problems,
-    _where,
     classification,
     may_cross,
     referenced_regions,
-    region_problem,
 )
 from .rule import JURISDICTION_CONFIG, Rule
 from .values import as_list, get, is_unknown, known
@@ -271,7 +269,7 @@ def _check_global(spec: Global) -> Any:
             if not found:
                 yield (
                     res.urn,
-                    f"{res.type} {res.name!r} joins {spec.noun} {_where(global_id)} that is not "
+                    f"{res.type} {res.name!r} joins {spec.noun} {where(global_id)} that is not "
                     f"declared in this stack, so where its other members live cannot be checked",
                 )
 
@@ -391,7 +389,7 @@ def check_firehose(stack: StackView, config: Mapping[str, Any]) -> Iterator[tupl
     for res in stack.of_type(FIREHOSE):
         j = jurisdiction_for(config, res.urn)
         destination = res.props.get("destination")
-        what = f"Firehose {res.name!r} destination {_where(destination)}"
+        what = f"Firehose {res.name!r} destination {where(destination)}"
         if is_unknown(destination):
             yield res.urn, f"{what}: unknown at preview; residency fails closed"
             continue

@@ -13,7 +13,14 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .context import Jurisdiction, ResourceView, StackView, jurisdiction_for
+from .context import (
+    Jurisdiction,
+    ResourceView,
+    StackView,
+    jurisdiction_for,
+    region_problem,
+    where,
+)
 from .operations import EXCEPTIONS_CONFIG, is_excepted_trusted_advisor
 from .rule import CROSS_BORDER_CONFIG, JURISDICTION_CONFIG, Rule
 from .values import arn_region, as_list, get, is_unknown
@@ -21,24 +28,6 @@ from .values import arn_region, as_list, get, is_unknown
 GROUP = "residency"
 CONFIG = dict(JURISDICTION_CONFIG)
 CROSS_CONFIG = {**JURISDICTION_CONFIG, **CROSS_BORDER_CONFIG}
-
-
-def _where(region: object) -> str:
-    return "unknown at preview" if is_unknown(region) else repr(region)
-
-
-def region_problem(j: Jurisdiction, what: str, region: object) -> str | None:
-    """Why ``region`` is not acceptable for ``what``, or None when it is."""
-    if region is None:
-        return (
-            f"{what} has no region the pack can see (no own 'region' and no provider "
-            f"'region'); residency fails closed"
-        )
-    if is_unknown(region):
-        return f"{what}: region is unknown at preview; residency fails closed"
-    if not j.allows(str(region)):
-        return f"{what} is in {region!r}, outside jurisdiction {j.describe()}"
-    return None
 
 
 def classification(resource: ResourceView | None) -> str | None:
@@ -174,7 +163,7 @@ def check_rds_replication(stack: StackView, config: Mapping[str, Any]) -> Iterat
             if not members:
                 yield (
                     res.urn,
-                    f"{what} joins global cluster {_where(global_id)} that is not declared in "
+                    f"{what} joins global cluster {where(global_id)} that is not declared in "
                     f"this stack, so where its other members live cannot be checked",
                 )
 
@@ -225,7 +214,7 @@ def check_s3_replication(stack: StackView, config: Mapping[str, Any]) -> Iterato
             dest_ref = get(rule, "destination", "bucket")
             dest = _bucket_named(stack, dest_ref)
             targets = [dest] if dest is not None else rule_deps
-            what = f"{res.type} {res.name!r} rule {i} destination {_where(dest_ref)}"
+            what = f"{res.type} {res.name!r} rule {i} destination {where(dest_ref)}"
             if not targets:
                 problem = (
                     f"{what} is not a bucket of this stack, so its region cannot be checked; "
