@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.buckets import private_bucket_controls
+from components.buckets import expire_objects, private_bucket_controls
 from components.workers import deny_insecure_transport
 from policies.gdpr_pack.log_delivery import S3_LOG_SERVICE, elb_log_principal
 
@@ -93,27 +93,16 @@ class RegionLogBucket(pulumi.ComponentResource):
         # default encryption ALB and S3 log delivery support.
         controls = private_bucket_controls(self._name, bucket, kms_key_arn=None, opts=self._child)
         self._public_access_block = controls.public_access_block
-        versioning = controls.versioning
-        days = self._args.retention_days
-        aws.s3.BucketLifecycleConfiguration(
-            f"{self._name}-lifecycle",
-            bucket=bucket,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
-                    # An overwritten or deleted log is gone a day later, not kept forever.
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=1
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        # An overwritten or deleted log is gone a day later, not kept forever.
+        expire_objects(
+            self._name,
+            bucket,
+            rule_id="expire",
+            days=self._args.retention_days,
+            noncurrent_days=1,
+            abort_upload_days=1,
+            versioning=controls.versioning,
+            opts=self._child,
         )
 
     def _create_policy(self) -> None:

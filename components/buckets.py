@@ -91,3 +91,37 @@ def private_bucket_controls(
             ),
         )
     return BucketControls(public_access_block, versioning)
+
+
+def expire_objects(
+    name: str,
+    bucket: pulumi.Input[str],
+    *,
+    rule_id: str,
+    days: int,
+    noncurrent_days: int,
+    abort_upload_days: int,
+    versioning: aws.s3.BucketVersioning,
+    opts: pulumi.ResourceOptions,
+) -> aws.s3.BucketLifecycleConfiguration:
+    """Objects go after ``days``; overwritten or deleted versions after ``noncurrent_days``."""
+    return aws.s3.BucketLifecycleConfiguration(
+        f"{name}-lifecycle",
+        bucket=bucket,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id=rule_id,
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=noncurrent_days
+                ),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=abort_upload_days
+                ),
+            )
+        ],
+        # Noncurrent-version rules need versioning on first.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[versioning])),
+    )

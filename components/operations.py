@@ -30,7 +30,7 @@ import pulumi_aws as aws
 
 from components.access_logs import LogTarget, enable_access_logging
 from components.audit import audit_bucket_policy
-from components.buckets import private_bucket_controls
+from components.buckets import expire_objects, private_bucket_controls
 from components.config import OperationsConfig, ProtectionFloor
 from components.keys import KeyPurpose, key_policy
 from components.observability import OperationsDashboard, OperationsDashboardArgs
@@ -294,25 +294,15 @@ class OperationsPane(pulumi.ComponentResource):
             lock_days=days if args.object_lock else None,
         )
         public = controls.public_access_block
-        versioning = controls.versioning
-        aws.s3.BucketLifecycleConfiguration(
-            f"{self._name}-lifecycle",
-            bucket=bucket,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-history",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=30
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=7
-                    ),
-                )
-            ],
-            opts=self._in(args.primary, depends_on=[versioning]),
+        expire_objects(
+            self._name,
+            bucket,
+            rule_id="expire-history",
+            days=days,
+            noncurrent_days=30,
+            abort_upload_days=7,
+            versioning=controls.versioning,
+            opts=here,
         )
         self.bucket_policy = aws.s3.BucketPolicy(
             f"{self._name}-bucket-policy",
