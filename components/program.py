@@ -301,14 +301,12 @@ def _worker_site(
 def _lambda_layer(
     cfg: StackConfig, region: Region, dependencies: pulumi.FileArchive
 ) -> aws.lambda_.LayerVersion:
-    return aws.lambda_.LayerVersion(
-        f"lambda-deps-{region.name}",
-        layer_name=f"{PROJECT}-{cfg.stack}-deps",
-        description="Third-party packages of the platform's Lambda handlers",
-        code=dependencies,
-        compatible_runtimes=[LAMBDA_RUNTIME],
-        compatible_architectures=[LAMBDA_ARCHITECTURE],
-        opts=pulumi.ResourceOptions(provider=region.provider),
+    return _layer(
+        region,
+        "lambda-deps",
+        f"{PROJECT}-{cfg.stack}-deps",
+        "Third-party packages of the platform's Lambda handlers",
+        dependencies,
     )
 
 
@@ -316,11 +314,24 @@ def _api_layer(
     cfg: StackConfig, region: Region, dependencies: pulumi.FileArchive
 ) -> aws.lambda_.LayerVersion:
     """Lambda mode: the API's third-party packages (FastAPI, psycopg, Mangum, ...)."""
+    return _layer(
+        region,
+        "lambda-api-deps",
+        f"{PROJECT}-{cfg.stack}-api-deps",
+        "Third-party packages of the API and the outbox worker on Lambda",
+        dependencies,
+    )
+
+
+def _layer(
+    region: Region, name: str, layer_name: str, description: str, code: pulumi.FileArchive
+) -> aws.lambda_.LayerVersion:
+    """A layer built for the functions' runtime and architecture (make lambda-layer)."""
     return aws.lambda_.LayerVersion(
-        f"lambda-api-deps-{region.name}",
-        layer_name=f"{PROJECT}-{cfg.stack}-api-deps",
-        description="Third-party packages of the API and the outbox worker on Lambda",
-        code=dependencies,
+        f"{name}-{region.name}",
+        layer_name=layer_name,
+        description=description,
+        code=code,
         compatible_runtimes=[LAMBDA_RUNTIME],
         compatible_architectures=[LAMBDA_ARCHITECTURE],
         opts=pulumi.ResourceOptions(provider=region.provider),
